@@ -1,0 +1,366 @@
+"""Objectives, key results, initiatives and vertical alignment links."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cairn.okrs import progress as progress_maths
+from cairn.orgs.models import Member, Organization, Period, Team, TeamMembership, new_uid
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PRIVATE = "private", _("Private")
+
+
+class ObjectiveQuerySet(models.QuerySet["Objective"]):
+    def in_org(self, organization: Organization) -> ObjectiveQuerySet:
+        return self.filter(organization=organization)
+
+    def visible_to(self, member: Member) -> ObjectiveQuerySet:
+        """The objectives `member` may see: the one rule behind every list, count and lookup."""
+        qs = self.filter(organization_id=member.organization_id)
+        if member.is_admin:
+            return qs
+        return qs.filter(objective_private_access_q(member))
+
+
+def objective_private_access_q(member: Member, prefix: str = "") -> Q:
+    """Q over Objective (or, with `prefix`, a relation to it) for 'public or member may see'."""
+    ref = OuterRef(f"{prefix}id") if prefix else OuterRef("pk")
+    in_owning_team = ObjectiveTeam.objects.filter(
+        objective=ref,
+        team__in=TeamMembership.objects.filter(member=member).values("team"),
+    )
+    shared = Objective.shared_with.through.objects.filter(objective=ref, member=member)
+    return (
+        Q(**{f"{prefix}visibility": Visibility.PUBLIC})
+        | Q(**{f"{prefix}owner_person": member})
+        | Q(Exists(in_owning_team))
+        | Q(Exists(shared))
+    )
+
+
+class Objective(models.Model):
+    uid = models.UUIDField(default=new_uid, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(
+        Period, verbose_name=_("period"), on_delete=models.PROTECT, related_name="objectives"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner_person = models.ForeignKey(
+        Member,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_objectives",
+    )
+    owner_teams = models.ManyToManyField(
+        Team,
+        through="ObjectiveTeam",
+        verbose_name=_("owning teams"),
+        related_name="objectives",
+        blank=True,
+    )
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    shared_with = models.ManyToManyField(
+        Member, verbose_name=_("shared with"), related_name="objectives_shared_with_me", blank=True
+    )
+    created_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ObjectiveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=["organization", "period", "visibility"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == Visibility.PRIVATE
+
+
+class ObjectiveTeam(models.Model):
+    """An owning team of an objective; two or more make it a shared OKR."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="team_links")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="objective_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["objective", "team"], name="objective_team_unique")
+        ]
+        indexes = [models.Index(fields=["team", "objective"])]
+
+
+class KeyResultKind(models.TextChoices):
+    METRIC = "metric", _("Metric")
+    PERCENTAGE = "percentage", _("Percentage")
+    MILESTONE = "milestone", _("Milestone (done / not done)")
+
+
+class Direction(models.TextChoices):
+    UP = "up", _("Increase to target")
+    DOWN = "down", _("Decrease to target")
+
+
+class KeyResultQuerySet(models.QuerySet["KeyResult"]):
+    def in_org(self, organization: Organization) -> KeyResultQuerySet:
+        return self.filter(organization=organization)
+
+    def visible_to(self, member: Member) -> KeyResultQuerySet:
+        qs = self.filter(organization_id=member.organization_id)
+        if member.is_admin:
+            return qs
+        objective_visible = objective_private_access_q(member, prefix="objective__")
+        in_owning_team = ObjectiveTeam.objects.filter(
+            objective=OuterRef("objective_id"),
+            team__in=TeamMembership.objects.filter(member=member).values("team"),
+        )
+        shared = KeyResult.shared_with.through.objects.filter(
+            keyresult=OuterRef("pk"), member=member
+        )
+        kr_visible = (
+            Q(visibility=Visibility.PUBLIC)
+            | Q(owner=member)
+            | Q(objective__owner_person=member)
+            | Q(Exists(in_owning_team))
+            | Q(Exists(shared))
+        )
+        return qs.filter(objective_visible).filter(kr_visible)
+
+
+class KeyResult(models.Model):
+    uid = models.UUIDField(default=new_uid, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        Member,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_key_results",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=KeyResultKind.choices, default=KeyResultKind.METRIC
+    )
+    start_value = models.DecimalField(_("start"), max_digits=18, decimal_places=4, default=0)
+    target_value = models.DecimalField(_("target"), max_digits=18, decimal_places=4, default=100)
+    current_value = models.DecimalField(
+        _("current value"), max_digits=18, decimal_places=4, default=0
+    )
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=4, choices=Direction.choices, default=Direction.UP
+    )
+    weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2, default=Decimal(1))
+    position = models.PositiveIntegerField(default=0)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    shared_with = models.ManyToManyField(
+        Member,
+        verbose_name=_("shared with"),
+        related_name="key_results_shared_with_me",
+        blank=True,
+    )
+    created_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = KeyResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("key result")
+        verbose_name_plural = _("key results")
+        ordering = ("position", "created_at", "id")
+        indexes = [models.Index(fields=["organization", "objective"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(start_value=models.F("target_value")),
+                name="key_result_start_differs_from_target",
+            ),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="key_result_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == Visibility.PRIVATE
+
+    @property
+    def is_done(self) -> bool:
+        return self.kind == KeyResultKind.MILESTONE and self.current_value >= self.target_value
+
+    @property
+    def progress(self) -> float:
+        return progress_maths.key_result_progress(
+            start=float(self.start_value),
+            target=float(self.target_value),
+            current=float(self.current_value),
+        )
+
+
+class InitiativeState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    DEFERRED = "deferred", _("Deferred")
+
+
+class InitiativeQuerySet(models.QuerySet["Initiative"]):
+    def in_org(self, organization: Organization) -> InitiativeQuerySet:
+        return self.filter(organization=organization)
+
+    def visible_to(self, member: Member) -> InitiativeQuerySet:
+        """Initiatives follow what they move: hidden when their objective or key result is."""
+        qs = self.filter(organization_id=member.organization_id)
+        if member.is_admin:
+            return qs
+        return qs.filter(
+            objective__in=Objective.objects.visible_to(member).values("pk")
+        ).filter(
+            Q(key_result__isnull=True)
+            | Q(key_result__in=KeyResult.objects.visible_to(member).values("pk"))
+        )
+
+
+class Initiative(models.Model):
+    uid = models.UUIDField(default=new_uid, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="initiatives")
+    objective = models.ForeignKey(
+        Objective,
+        verbose_name=_("objective"),
+        on_delete=models.CASCADE,
+        related_name="initiatives",
+    )
+    key_result = models.ForeignKey(
+        KeyResult,
+        verbose_name=_("key result"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="initiatives",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="initiatives"
+    )
+    owner = models.ForeignKey(
+        Member,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_initiatives",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=InitiativeState.choices, default=InitiativeState.PLANNED
+    )
+    due = models.DateField(_("due"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ("created_at", "id")
+        indexes = [
+            models.Index(fields=["organization", "objective"]),
+            models.Index(fields=["team", "period"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AlignmentQuerySet(models.QuerySet["Alignment"]):
+    def in_org(self, organization: Organization) -> AlignmentQuerySet:
+        return self.filter(organization=organization)
+
+
+class Alignment(models.Model):
+    """Vertical alignment: `child` contributes to a parent objective or a parent key result."""
+
+    uid = models.UUIDField(default=new_uid, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="alignments_up")
+    parent_objective = models.ForeignKey(
+        Objective,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alignments_down",
+    )
+    parent_key_result = models.ForeignKey(
+        KeyResult,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alignments_down",
+    )
+    created_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = AlignmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(parent_objective__isnull=False, parent_key_result__isnull=True)
+                    | Q(parent_objective__isnull=True, parent_key_result__isnull=False)
+                ),
+                name="alignment_exactly_one_parent",
+            ),
+            models.UniqueConstraint(
+                fields=["child", "parent_objective"],
+                condition=Q(parent_objective__isnull=False),
+                name="alignment_unique_objective_parent",
+            ),
+            models.UniqueConstraint(
+                fields=["child", "parent_key_result"],
+                condition=Q(parent_key_result__isnull=False),
+                name="alignment_unique_key_result_parent",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "child"])]
+
+    def parent_objective_id_effective(self) -> int:
+        """The objective this link points into (a key result's objective for KR parents)."""
+        if self.parent_objective_id is not None:
+            return self.parent_objective_id
+        assert self.parent_key_result is not None
+        return self.parent_key_result.objective_id
+

@@ -1,0 +1,75 @@
+"""Progress maths: pure functions, no Django. Property-tested in tests/test_progress.py.
+
+Rules:
+- A key result's progress is the share of the way from start to target that the current value
+  has travelled, in the key result's own direction (a falling metric progresses as it falls).
+  Below the start it is 0; beyond the target it keeps growing (overachievement is shown).
+- Roll-ups (an objective's progress) clamp each key result to [0, 1] first, so that one
+  overachieved result cannot hide another that is behind, then take the weighted mean.
+- Expected progress is the elapsed share of the period; pace compares the two with a
+  tolerance band.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+
+from cairn.lib.dates import elapsed_fraction
+
+PACE_TOLERANCE = 0.1
+
+
+class Pace(enum.StrEnum):
+    AHEAD = "ahead"
+    ON_PACE = "on_pace"
+    BEHIND = "behind"
+    NOT_STARTED = "not_started"
+
+
+def key_result_progress(*, start: float, target: float, current: float) -> float:
+    """Progress from start to target, >= 0, unbounded above. Direction follows target - start."""
+    span = target - start
+    if span == 0:
+        raise ValueError("start and target must differ")
+    return max(0.0, (current - start) / span)
+
+
+def clamp_unit(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def objective_progress(items: Iterable[tuple[float, float]]) -> float | None:
+    """Weighted mean of clamped key result progress; `items` are (progress, weight) pairs.
+
+    None when there is nothing to average (no key results, or all weights zero).
+    """
+    total_weight = 0.0
+    weighted = 0.0
+    for value, weight in items:
+        if weight < 0:
+            raise ValueError("weights must not be negative")
+        total_weight += weight
+        weighted += clamp_unit(value) * weight
+    if total_weight == 0:
+        return None
+    return weighted / total_weight
+
+
+def expected_progress(*, start: dt.date, end: dt.date, today: dt.date) -> float:
+    """Where a linear plan would be today: the elapsed share of the period, in [0, 1]."""
+    if today < start:
+        return 0.0
+    return elapsed_fraction(start, end, today)
+
+
+def pace(*, progress: float, expected: float, tolerance: float = PACE_TOLERANCE) -> Pace:
+    if expected <= 0:
+        return Pace.NOT_STARTED if progress <= 0 else Pace.AHEAD
+    progress = clamp_unit(progress)
+    if progress >= expected + tolerance:
+        return Pace.AHEAD
+    if progress < expected - tolerance:
+        return Pace.BEHIND
+    return Pace.ON_PACE

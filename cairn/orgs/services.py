@@ -1,0 +1,413 @@
+"""Writes about organizations, people, teams and periods. Typed, keyword-only, one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cairn.lib import dates
+from cairn.orgs import history
+from cairn.orgs.models import (
+    Member,
+    Organization,
+    Period,
+    PeriodKind,
+    PeriodState,
+    Role,
+    Team,
+    TeamMembership,
+    User,
+    slug_validator,
+)
+
+TEAM_FIELDS = ("name", "description", "parent", "lead")
+PERIOD_FIELDS = ("name", "kind", "start", "end", "state")
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+@transaction.atomic
+def create_organization(
+    *, name: str, slug: str, admin_email: str, admin_name: str = "", password: str | None = None
+) -> tuple[Organization, Member]:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("An organization needs a name.")})
+    slug_validator(slug)
+    if Organization.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("An organization with this slug already exists.")})
+    organization = Organization.objects.create(name=name, slug=slug)
+    admin = add_member(
+        organization=organization,
+        email=admin_email,
+        role=Role.ADMIN,
+        name=admin_name,
+        password=password,
+        actor=None,
+    )
+    return organization, admin
+
+
+@transaction.atomic
+def add_member(
+    *,
+    organization: Organization,
+    email: str,
+    role: str,
+    actor: Member | None,
+    name: str = "",
+    title: str = "",
+    password: str | None = None,
+    team: Team | None = None,
+) -> Member:
+    email = User.objects.normalize_email(email.strip()).lower()
+    if "@" not in email:
+        raise ValidationError({"email": _("Enter a valid e-mail address.")})
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose admin, member or viewer.")})
+    if team is not None and team.organization_id != organization.pk:
+        raise ValidationError({"team": _("That team is not in this organization.")})
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, name=name)
+    else:
+        if password:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if Member.objects.filter(organization=organization, user=user).exists():
+            raise ValidationError(
+                {"email": _("%(email)s is already a member.") % {"email": email}}
+            )
+    member = Member.objects.create(organization=organization, user=user, role=role, title=title)
+    history.record(
+        organization=organization,
+        actor=actor,
+        action=history.Action.CREATED,
+        target_kind="member",
+        target_uid=member.uid,
+        target_label=member.name,
+        changes={"role": [None, role]},
+    )
+    if team is not None:
+        add_team_member(team=team, member=member, actor=actor)
+    return member
+
+
+@transaction.atomic
+def change_member(
+    *, member: Member, actor: Member | None, role: str | None = None, title: str | None = None,
+    name: str | None = None, is_active: bool | None = None,
+) -> Member:
+    if role is not None and role not in Role.values:
+        raise ValidationError({"role": _("Choose admin, member or viewer.")})
+    demoting = (role is not None and role != Role.ADMIN) or is_active is False
+    if member.is_admin and demoting and (
+        not Member.objects.in_org(member.organization)
+        .filter(role=Role.ADMIN, is_active=True)
+        .exclude(pk=member.pk)
+        .exists()
+    ):
+        raise ValidationError({"role": _("An organization needs at least one active admin.")})
+    before = {"role": member.role, "title": member.title, "is_active": member.is_active,
+              "name": member.user.name}
+    fields = []
+    if role is not None:
+        member.role = role
+        fields.append("role")
+    if title is not None:
+        member.title = title
+        fields.append("title")
+    if is_active is not None:
+        member.is_active = is_active
+        fields.append("is_active")
+    if fields:
+        member.save(update_fields=fields)
+    if name is not None and name != member.user.name:
+        member.user.name = name
+        member.user.save(update_fields=["name"])
+    after = {"role": member.role, "title": member.title, "is_active": member.is_active,
+             "name": member.user.name}
+    changes = history.diff(before, after)
+    if changes:
+        history.record(
+            organization=member.organization,
+            actor=actor,
+            action=history.Action.UPDATED,
+            target_kind="member",
+            target_uid=member.uid,
+            target_label=member.name,
+            changes=changes,
+        )
+    return member
+
+
+def _check_team_parent(team: Team | None, parent: Team | None, organization: Organization) -> None:
+    if parent is None:
+        return
+    if parent.organization_id != organization.pk:
+        raise ValidationError({"parent": _("That team is not in this organization.")})
+    if team is None or team.pk is None:
+        return
+    seen: set[int] = set()
+    node: Team | None = parent
+    while node is not None:
+        if node.pk == team.pk:
+            raise ValidationError(
+                {"parent": _("A team cannot sit below itself or one of its sub-teams.")}
+            )
+        if node.pk in seen:
+            break
+        seen.add(node.pk)
+        node = node.parent
+    return
+
+
+def _check_team_name(organization: Organization, name: str, team: Team | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("A team needs a name.")})
+    clash = Team.objects.in_org(organization).filter(name__iexact=name)
+    if team is not None:
+        clash = clash.exclude(pk=team.pk)
+    if clash.exists():
+        raise ValidationError({"name": _("Another team already has this name.")})
+    return name
+
+
+@transaction.atomic
+def create_team(
+    *,
+    organization: Organization,
+    actor: Member | None,
+    name: str,
+    description: str = "",
+    parent: Team | None = None,
+    lead: Member | None = None,
+) -> Team:
+    name = _check_team_name(organization, name)
+    _check_team_parent(None, parent, organization)
+    if lead is not None and lead.organization_id != organization.pk:
+        raise ValidationError({"lead": _("The lead must be a member of this organization.")})
+    team = Team.objects.create(
+        organization=organization, name=name, description=description, parent=parent, lead=lead
+    )
+    history.record(
+        organization=organization,
+        actor=actor,
+        action=history.Action.CREATED,
+        target_kind="team",
+        target_uid=team.uid,
+        target_label=team.name,
+        changes={key: [None, value] for key, value in history.snapshot(team, TEAM_FIELDS).items()},
+    )
+    if lead is not None:
+        add_team_member(team=team, member=lead, actor=actor)
+    return team
+
+
+@transaction.atomic
+def update_team(*, team: Team, actor: Member | None, **fields: Any) -> Team:
+    unknown = set(fields) - set(TEAM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown team fields: {sorted(unknown)}")
+    if "name" in fields:
+        fields["name"] = _check_team_name(team.organization, fields["name"], team)
+    if "parent" in fields:
+        _check_team_parent(team, fields["parent"], team.organization)
+    lead = fields.get("lead")
+    if lead is not None and lead.organization_id != team.organization_id:
+        raise ValidationError({"lead": _("The lead must be a member of this organization.")})
+    before = history.snapshot(team, TEAM_FIELDS)
+    for key, value in fields.items():
+        setattr(team, key, value)
+    team.save(update_fields=list(fields))
+    changes = history.diff(before, history.snapshot(team, TEAM_FIELDS))
+    if changes:
+        history.record(
+            organization=team.organization,
+            actor=actor,
+            action=history.Action.UPDATED,
+            target_kind="team",
+            target_uid=team.uid,
+            target_label=team.name,
+            changes=changes,
+        )
+    if lead is not None and not TeamMembership.objects.filter(team=team, member=lead).exists():
+        add_team_member(team=team, member=lead, actor=actor)
+    return team
+
+
+@transaction.atomic
+def delete_team(*, team: Team, actor: Member | None) -> None:
+    if team.children.exists():
+        raise ValidationError(_("Move or delete this team's sub-teams first."))
+    if team.initiatives.exists():
+        raise ValidationError(_("This team still has initiatives; move or delete them first."))
+    history.record(
+        organization=team.organization,
+        actor=actor,
+        action=history.Action.DELETED,
+        target_kind="team",
+        target_uid=team.uid,
+        target_label=team.name,
+    )
+    team.delete()
+
+
+@transaction.atomic
+def add_team_member(*, team: Team, member: Member, actor: Member | None) -> TeamMembership:
+    if member.organization_id != team.organization_id:
+        raise ValidationError({"member": _("That person is not in this organization.")})
+    existing = TeamMembership.objects.filter(team=team, member=member).first()
+    if existing is not None:
+        return existing
+    link = TeamMembership.objects.create(organization_id=team.organization_id, team=team,
+                                         member=member)
+    history.record(
+        organization=team.organization,
+        actor=actor,
+        action=history.Action.ADDED,
+        target_kind="team",
+        target_uid=team.uid,
+        target_label=team.name,
+        changes={"members": [None, member.name]},
+    )
+    return link
+
+
+@transaction.atomic
+def remove_team_member(*, team: Team, member: Member, actor: Member | None) -> None:
+    deleted, _count = TeamMembership.objects.filter(team=team, member=member).delete()
+    if not deleted:
+        return
+    if team.lead_id == member.pk:
+        team.lead = None
+        team.save(update_fields=["lead"])
+    history.record(
+        organization=team.organization,
+        actor=actor,
+        action=history.Action.REMOVED,
+        target_kind="team",
+        target_uid=team.uid,
+        target_label=team.name,
+        changes={"members": [member.name, None]},
+    )
+
+
+def _check_period(
+    organization: Organization, name: str, start: dt.date, end: dt.date, period: Period | None
+) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("A period needs a name.")})
+    if end < start:
+        raise ValidationError({"end": _("The end must not be before the start.")})
+    clash = Period.objects.in_org(organization).filter(name__iexact=name)
+    if period is not None:
+        clash = clash.exclude(pk=period.pk)
+    if clash.exists():
+        raise ValidationError({"name": _("Another period already has this name.")})
+    return name
+
+
+@transaction.atomic
+def create_period(
+    *,
+    organization: Organization,
+    actor: Member | None,
+    name: str,
+    start: dt.date,
+    end: dt.date,
+    kind: str = PeriodKind.QUARTER,
+    state: str = PeriodState.PLANNING,
+) -> Period:
+    name = _check_period(organization, name, start, end, None)
+    period = Period.objects.create(
+        organization=organization, name=name, start=start, end=end, kind=kind, state=state
+    )
+    history.record(
+        organization=organization,
+        actor=actor,
+        action=history.Action.CREATED,
+        target_kind="period",
+        target_uid=period.uid,
+        target_label=period.name,
+        changes={k: [None, v] for k, v in history.snapshot(period, PERIOD_FIELDS).items()},
+    )
+    return period
+
+
+@transaction.atomic
+def update_period(*, period: Period, actor: Member | None, **fields: Any) -> Period:
+    unknown = set(fields) - set(PERIOD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown period fields: {sorted(unknown)}")
+    name = _check_period(
+        period.organization,
+        fields.get("name", period.name),
+        fields.get("start", period.start),
+        fields.get("end", period.end),
+        period,
+    )
+    if "name" in fields:
+        fields["name"] = name
+    before = history.snapshot(period, PERIOD_FIELDS)
+    for key, value in fields.items():
+        setattr(period, key, value)
+    period.save(update_fields=list(fields))
+    changes = history.diff(before, history.snapshot(period, PERIOD_FIELDS))
+    if changes:
+        history.record(
+            organization=period.organization,
+            actor=actor,
+            action=history.Action.UPDATED,
+            target_kind="period",
+            target_uid=period.uid,
+            target_label=period.name,
+            changes=changes,
+        )
+    return period
+
+
+@transaction.atomic
+def delete_period(*, period: Period, actor: Member | None) -> None:
+    if period.objectives.exists() or period.initiatives.exists():
+        raise ValidationError(_("This period has objectives or initiatives; it cannot be deleted."))
+    history.record(
+        organization=period.organization,
+        actor=actor,
+        action=history.Action.DELETED,
+        target_kind="period",
+        target_uid=period.uid,
+        target_label=period.name,
+    )
+    period.delete()
+
+
+def create_next_quarter(
+    *, organization: Organization, actor: Member | None, today: dt.date | None = None
+) -> Period:
+    """The quarter after the organization's latest quarter (or the current quarter if none)."""
+    latest = (
+        Period.objects.in_org(organization).filter(kind=PeriodKind.QUARTER).order_by("-end").first()
+    )
+    if latest is None:
+        year, quarter = dates.quarter_of(today or dt.date.today())
+    else:
+        year, quarter = dates.next_quarter(*dates.quarter_of(latest.start))
+    start, end = dates.quarter_bounds(year, quarter)
+    return create_period(
+        organization=organization,
+        actor=actor,
+        name=dates.quarter_name(year, quarter),
+        start=start,
+        end=end,
+        kind=PeriodKind.QUARTER,
+    )
