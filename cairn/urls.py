@@ -1,6 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cairn.orgs import views as org_views
+
 urlpatterns = [
+    path("", org_views.start, name="start"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("o/<slug:org>/", include("cairn.orgs.urls", namespace="orgs")),
+    path("o/<slug:org>/", include("cairn.okrs.urls", namespace="okrs")),
 ]

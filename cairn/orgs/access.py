@@ -10,12 +10,15 @@ Views, the API, exports, search, maps and notifications all call these functions
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from cairn.orgs.models import Member, Period, Team, User
@@ -185,3 +188,21 @@ def initiative_for(member: Member, uid: str | uuid.UUID, *, write: bool = False)
     if write and not can_edit_initiative(member, initiative):
         raise PermissionDenied(_("You cannot change this initiative."))
     return initiative
+
+
+def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Decorator for every view under /o/<org>/: sign-in required, then the membership gate.
+
+    The view receives `member` (the signed-in person's Member of the organization in the URL)
+    instead of the raw slug; `request.member` is set for templates.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        member = member_for(request.user, org)  # type: ignore[arg-type]
+        request.member = member  # type: ignore[attr-defined]
+        return view(request, member, *args, **kwargs)
+
+    return wrapper
