@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,6 +21,15 @@ from cairn.orgs import services as org_services
 from cairn.orgs.models import Member, Organization, Period, PeriodState, Role, Team
 
 PASSWORD = "correct-horse-battery"  # noqa: S105 - test fixture
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings: Any) -> None:
+    """Tests render pages without a `collectstatic` run, so no manifest to look names up in."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @dataclass

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,13 +31,18 @@ class ObjectiveQuerySet(models.QuerySet["Objective"]):
         return qs.filter(objective_private_access_q(member))
 
 
+def _teams_of(member: Member) -> QuerySet[Team, Any]:
+    """The teams whose private items `member` may see: the same set `access.team_ids_of` uses
+    for edit rights (membership or lead), so that nobody can edit what they cannot see."""
+    return Team.objects.filter(
+        Q(id__in=TeamMembership.objects.filter(member=member).values("team")) | Q(lead=member)
+    ).values("id")
+
+
 def objective_private_access_q(member: Member, prefix: str = "") -> Q:
     """Q over Objective (or, with `prefix`, a relation to it) for 'public or member may see'."""
     ref = OuterRef(f"{prefix}id") if prefix else OuterRef("pk")
-    in_owning_team = ObjectiveTeam.objects.filter(
-        objective=ref,
-        team__in=TeamMembership.objects.filter(member=member).values("team"),
-    )
+    in_owning_team = ObjectiveTeam.objects.filter(objective=ref, team__in=_teams_of(member))
     shared = Objective.shared_with.through.objects.filter(objective=ref, member=member)
     return (
         Q(**{f"{prefix}visibility": Visibility.PUBLIC})
@@ -62,7 +68,7 @@ class Objective(models.Model):
         blank=True,
         related_name="owned_objectives",
     )
-    owner_teams = models.ManyToManyField(
+    owner_teams: models.ManyToManyField[Team, ObjectiveTeam] = models.ManyToManyField(
         Team,
         through="ObjectiveTeam",
         verbose_name=_("owning teams"),
@@ -110,6 +116,9 @@ class ObjectiveTeam(models.Model):
         ]
         indexes = [models.Index(fields=["team", "objective"])]
 
+    def __str__(self) -> str:
+        return f"{self.team_id} owns {self.objective_id}"
+
 
 class KeyResultKind(models.TextChoices):
     METRIC = "metric", _("Metric")
@@ -132,8 +141,7 @@ class KeyResultQuerySet(models.QuerySet["KeyResult"]):
             return qs
         objective_visible = objective_private_access_q(member, prefix="objective__")
         in_owning_team = ObjectiveTeam.objects.filter(
-            objective=OuterRef("objective_id"),
-            team__in=TeamMembership.objects.filter(member=member).values("team"),
+            objective=OuterRef("objective_id"), team__in=_teams_of(member)
         )
         shared = KeyResult.shared_with.through.objects.filter(
             keyresult=OuterRef("pk"), member=member
@@ -356,6 +364,9 @@ class Alignment(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["organization", "child"])]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} → {self.parent_objective_id or self.parent_key_result_id}"
 
     def parent_objective_id_effective(self) -> int:
         """The objective this link points into (a key result's objective for KR parents)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,6 +53,13 @@ def _same_org(actor: Member, *objects: Any) -> None:
     for obj in objects:
         if obj is not None and obj.organization_id != actor.organization_id:
             raise ValidationError(_("That item is not in this organization."))
+
+
+def _check_visibility(visibility: str) -> None:
+    # Anything but "public" is treated as private by the gate; refuse values that would
+    # silently hide an item behind a typo.
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": _("Choose public or private.")})
 
 
 # Objectives ---------------------------------------------------------------------------------
@@ -111,6 +118,7 @@ def create_objective(
     title = title.strip()
     if not title:
         raise ValidationError({"title": _("An objective needs a title.")})
+    _check_visibility(visibility)
     owner_teams = list(owner_teams)
     _check_ownership(actor=actor, owner_person=owner_person, owner_teams=owner_teams)
     _check_team_choice(actor=actor, added_teams=owner_teams)
@@ -159,6 +167,9 @@ def update_objective(
     unknown = set(fields) - set(OBJECTIVE_FIELDS)
     if unknown:
         raise TypeError(f"unknown objective fields: {sorted(unknown)}")
+    _same_org(actor, objective)
+    if "visibility" in fields:
+        _check_visibility(fields["visibility"])
     if "title" in fields:
         fields["title"] = fields["title"].strip()
         if not fields["title"]:
@@ -208,6 +219,7 @@ def update_objective(
 
 @transaction.atomic
 def delete_objective(*, objective: Objective, actor: Member) -> None:
+    _same_org(actor, objective)
     kr_uids = list(objective.key_results.values_list("uid", "title"))
     history.record(
         organization=actor.organization,
@@ -227,6 +239,9 @@ def delete_objective(*, objective: Objective, actor: Member) -> None:
             target_label=title,
             note=_("deleted with its objective"),
         )
+    _record_cascaded_initiatives(
+        objective.initiatives.all(), actor, _("deleted with its objective")
+    )
     objective.delete()
 
 
@@ -271,6 +286,15 @@ def _check_alignment_periods_after_move(objective: Objective, period: Period) ->
             raise ValidationError(
                 {"period": _("It is aligned to “%(title)s”, whose period does not cover this one.")
                  % {"title": parent.title}}
+            )
+    # Objectives aligned to this one must stay inside its period, too.
+    for child_link in Alignment.objects.filter(
+        Q(parent_objective=objective) | Q(parent_key_result__objective=objective)
+    ).select_related("child__period"):
+        if not period.encloses(child_link.child.period):
+            raise ValidationError(
+                {"period": _("“%(title)s” is aligned to it, and this period does not cover that "
+                             "objective's period.") % {"title": child_link.child.title}}
             )
 
 
@@ -321,6 +345,7 @@ def align(
 
 @transaction.atomic
 def unalign(*, actor: Member, link: Alignment) -> None:
+    _same_org(actor, link)
     parent = link.parent_objective or link.parent_key_result
     history.record(
         organization=actor.organization,
@@ -388,6 +413,7 @@ def create_key_result(
     title = title.strip()
     if not title:
         raise ValidationError({"title": _("A key result needs a title.")})
+    _check_visibility(visibility)
     values = _normalise_key_result(
         {
             "kind": kind,
@@ -439,6 +465,13 @@ def update_key_result(
     unknown = set(fields) - set(KEY_RESULT_FIELDS)
     if unknown:
         raise TypeError(f"unknown key result fields: {sorted(unknown)}")
+    _same_org(actor, key_result)
+    if "visibility" in fields:
+        _check_visibility(fields["visibility"])
+    for number in ("start_value", "target_value", "weight"):
+        # Through str() so that a float 0.1 is stored and logged as 0.1, as on create.
+        if number in fields:
+            fields[number] = Decimal(str(fields[number]))
     if "title" in fields:
         fields["title"] = fields["title"].strip()
         if not fields["title"]:
@@ -481,6 +514,10 @@ def update_key_result(
 
 @transaction.atomic
 def delete_key_result(*, key_result: KeyResult, actor: Member) -> None:
+    _same_org(actor, key_result)
+    _record_cascaded_initiatives(
+        key_result.initiatives.all(), actor, _("deleted with its key result")
+    )
     history.record(
         organization=actor.organization,
         actor=actor,
@@ -493,6 +530,22 @@ def delete_key_result(*, key_result: KeyResult, actor: Member) -> None:
 
 
 # Initiatives --------------------------------------------------------------------------------
+
+
+def _record_cascaded_initiatives(
+    initiatives: QuerySet[Initiative], actor: Member, note: str
+) -> None:
+    """Initiatives that a database cascade deletes still get their own deleted event."""
+    for uid, title in initiatives.values_list("uid", "title"):
+        history.record(
+            organization=actor.organization,
+            actor=actor,
+            action=history.Action.DELETED,
+            target_kind="initiative",
+            target_uid=uid,
+            target_label=title,
+            note=note,
+        )
 
 
 def _check_initiative(
@@ -556,6 +609,7 @@ def update_initiative(*, initiative: Initiative, actor: Member, **fields: Any) -
     unknown = set(fields) - set(INITIATIVE_FIELDS)
     if unknown:
         raise TypeError(f"unknown initiative fields: {sorted(unknown)}")
+    _same_org(actor, initiative)
     if "title" in fields:
         fields["title"] = fields["title"].strip()
         if not fields["title"]:
@@ -590,6 +644,7 @@ def update_initiative(*, initiative: Initiative, actor: Member, **fields: Any) -
 
 @transaction.atomic
 def delete_initiative(*, initiative: Initiative, actor: Member) -> None:
+    _same_org(actor, initiative)
     history.record(
         organization=actor.organization,
         actor=actor,

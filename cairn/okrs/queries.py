@@ -1,0 +1,456 @@
+"""Reads for the OKR pages. Everything goes through the `visible_to` QuerySets, so a private
+item a member may not see never reaches a page; the number of queries does not grow with the
+number of objectives or key results (prefetches over the visible querysets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cairn.okrs import progress as progress_maths
+from cairn.okrs.models import Alignment, Initiative, KeyResult, Objective, ObjectiveTeam
+from cairn.orgs.access import can_edit_initiative, can_edit_key_result, can_edit_objective
+from cairn.orgs.history import history_of
+from cairn.orgs.models import HistoryEvent, Member, Organization, Period, PeriodState, Team
+
+PACE_LABELS = {
+    progress_maths.Pace.AHEAD: gettext_lazy("Ahead"),
+    progress_maths.Pace.ON_PACE: gettext_lazy("On pace"),
+    progress_maths.Pace.BEHIND: gettext_lazy("Behind"),
+    progress_maths.Pace.NOT_STARTED: gettext_lazy("Not started"),
+}
+
+
+def today_for(organization: Organization) -> dt.date:
+    """Today in the organization's own time zone: a period ends at its midnight, not UTC's."""
+    try:
+        zone = ZoneInfo(organization.time_zone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return timezone.localdate(timezone=zone)
+
+
+# Periods ------------------------------------------------------------------------------------
+
+
+def periods_of(member: Member) -> list[Period]:
+    return list(Period.objects.in_org(member.organization).order_by("-start", "-end"))
+
+
+def current_period(periods: Iterable[Period], today: dt.date) -> Period | None:
+    """The active period containing today, else the latest active or planning one, else the
+    latest of all. `periods` is the organization's list (see `periods_of`)."""
+    periods = list(periods)
+    active = [p for p in periods if p.state == PeriodState.ACTIVE and p.contains_day(today)]
+    if active:
+        # The shortest containing period: a quarter before the year around it.
+        return min(active, key=lambda p: (p.end - p.start, p.start))
+    open_ = [p for p in periods if p.state in (PeriodState.ACTIVE, PeriodState.PLANNING)]
+    if open_:
+        return max(open_, key=lambda p: (p.start, p.end))
+    return max(periods, key=lambda p: (p.start, p.end)) if periods else None
+
+
+# Progress -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    """Progress, expected progress and pace, with the integer percentages the bars draw."""
+
+    value: float | None
+    expected: float
+    pace: progress_maths.Pace | None
+
+    @classmethod
+    def of(cls, value: float | None, period: Period, today: dt.date) -> ProgressView:
+        expected = progress_maths.expected_progress(start=period.start, end=period.end, today=today)
+        pace = None if value is None else progress_maths.pace(progress=value, expected=expected)
+        return cls(value=value, expected=expected, pace=pace)
+
+    @property
+    def pct(self) -> int | None:
+        return None if self.value is None else round(self.value * 100)
+
+    @property
+    def bar_pct(self) -> int:
+        return 0 if self.value is None else round(progress_maths.clamp_unit(self.value) * 100)
+
+    @property
+    def expected_pct(self) -> int:
+        return round(self.expected * 100)
+
+    @property
+    def pace_label(self) -> str:
+        return str(PACE_LABELS[self.pace]) if self.pace else ""
+
+
+# Objective cards ----------------------------------------------------------------------------
+
+
+@dataclass
+class ObjectiveCard:
+    objective: Objective
+    owner_teams: list[Team]
+    key_results: list[KeyResult]
+    progress: ProgressView
+
+    @property
+    def is_shared(self) -> bool:
+        return len(self.owner_teams) > 1
+
+    @property
+    def owner_person(self) -> Member | None:
+        return self.objective.owner_person
+
+    @property
+    def team_names(self) -> str:
+        return ", ".join(team.name for team in self.owner_teams)
+
+
+def visible_key_results(member: Member) -> QuerySet[KeyResult]:
+    return KeyResult.objects.visible_to(member).select_related("owner__user")
+
+
+def objective_progress(key_results: Iterable[KeyResult]) -> float | None:
+    """The weighted mean over the key results given: callers pass only those the viewing
+    member can see, so that a private key result cannot be inferred from the roll-up."""
+    return progress_maths.objective_progress((kr.progress, float(kr.weight)) for kr in key_results)
+
+
+def card_for(objective: Objective, key_results: list[KeyResult], today: dt.date) -> ObjectiveCard:
+    teams = [link.team for link in objective.team_links.all()]
+    teams.sort(key=lambda team: team.name.lower())
+    return ObjectiveCard(
+        objective=objective,
+        owner_teams=teams,
+        key_results=key_results,
+        progress=ProgressView.of(objective_progress(key_results), objective.period, today),
+    )
+
+
+def objective_cards(
+    member: Member, objectives: QuerySet[Objective], today: dt.date
+) -> list[ObjectiveCard]:
+    """Cards for the objectives in `objectives` that `member` may see, in three queries."""
+    qs = (
+        (Objective.objects.visible_to(member) & objectives)
+        .select_related("period", "owner_person__user")
+        .prefetch_related(
+            Prefetch("team_links", queryset=ObjectiveTeam.objects.select_related("team")),
+            Prefetch("key_results", queryset=visible_key_results(member), to_attr="visible_krs"),
+        )
+        .order_by("created_at", "id")
+    )
+    # `visible_krs` is the Prefetch's to_attr: only the key results this member may see.
+    return [card_for(objective, objective.visible_krs, today) for objective in qs]  # type: ignore[attr-defined]
+
+
+# Home: the team tree ------------------------------------------------------------------------
+
+
+@dataclass
+class TeamNode:
+    team: Team
+    cards: list[ObjectiveCard] = field(default_factory=list)
+    children: list[TeamNode] = field(default_factory=list)
+
+    def prune(self) -> bool:
+        """Drop branches with nothing to show; True when this node still has something."""
+        self.children = [child for child in self.children if child.prune()]
+        return bool(self.cards or self.children)
+
+
+@dataclass
+class HomeGroups:
+    roots: list[TeamNode]
+    people: list[ObjectiveCard]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.roots and not self.people
+
+
+def group_by_team_tree(organization: Organization, cards: list[ObjectiveCard]) -> HomeGroups:
+    """Each team's objectives under it, nested by the team parent; a shared objective under
+    every owning team; personal objectives in their own group."""
+    teams = list(Team.objects.in_org(organization).order_by("name"))
+    nodes = {team.pk: TeamNode(team) for team in teams}
+    roots: list[TeamNode] = []
+    for team in teams:
+        parent = nodes.get(team.parent_id) if team.parent_id else None
+        (parent.children if parent else roots).append(nodes[team.pk])
+    people: list[ObjectiveCard] = []
+    for card in cards:
+        if not card.owner_teams:
+            people.append(card)
+        for team in card.owner_teams:
+            if team.pk in nodes:
+                nodes[team.pk].cards.append(card)
+    roots = [root for root in roots if root.prune()]
+    people.sort(key=lambda c: c.owner_person.name.lower() if c.owner_person else "")
+    return HomeGroups(roots=roots, people=people)
+
+
+# Objective page -----------------------------------------------------------------------------
+
+
+@dataclass
+class KeyResultRow:
+    key_result: KeyResult
+    progress: ProgressView
+    can_edit: bool
+
+
+@dataclass
+class AlignmentLink:
+    link: Alignment
+    objective: Objective
+    key_result: KeyResult | None
+
+
+@dataclass
+class InitiativeGroup:
+    team: Team
+    owning: bool
+    items: list[tuple[Initiative, bool]]
+
+
+def key_result_rows(member: Member, objective: Objective, today: dt.date) -> list[KeyResultRow]:
+    rows = []
+    for kr in visible_key_results(member).filter(objective=objective):
+        kr.objective = objective  # the gate's checks read it; no query per row
+        rows.append(
+            KeyResultRow(
+                key_result=kr,
+                progress=ProgressView.of(kr.progress, objective.period, today),
+                can_edit=can_edit_key_result(member, kr),
+            )
+        )
+    return rows
+
+
+def alignment_up(member: Member, objective: Objective) -> list[AlignmentLink]:
+    """What this objective contributes to: only parents the member can see."""
+    links = (
+        Alignment.objects.in_org(member.organization)
+        .filter(child=objective)
+        .filter(
+            Q(parent_objective__in=Objective.objects.visible_to(member).values("pk"))
+            | Q(parent_key_result__in=KeyResult.objects.visible_to(member).values("pk"))
+        )
+        .select_related(
+            "parent_objective__period",
+            "parent_objective__owner_person__user",
+            "parent_key_result__objective__period",
+        )
+        .order_by("created_at")
+    )
+    result = []
+    for link in links:
+        if link.parent_key_result is not None:
+            result.append(
+                AlignmentLink(link, link.parent_key_result.objective, link.parent_key_result)
+            )
+        elif link.parent_objective is not None:
+            result.append(AlignmentLink(link, link.parent_objective, None))
+    return result
+
+
+def alignment_down(
+    member: Member, *, objective: Objective | None = None, key_result: KeyResult | None = None
+) -> list[AlignmentLink]:
+    """What contributes to this objective (or to one of its key results), visible only; a
+    link through a key result the member cannot see is left out with the key result."""
+    links = Alignment.objects.in_org(member.organization).filter(
+        child__in=Objective.objects.visible_to(member).values("pk")
+    )
+    if key_result is not None:
+        links = links.filter(parent_key_result=key_result)
+    else:
+        links = links.filter(
+            Q(parent_objective=objective)
+            | Q(
+                parent_key_result__objective=objective,
+                parent_key_result__in=KeyResult.objects.visible_to(member).values("pk"),
+            )
+        )
+    links = links.select_related(
+        "child__period", "child__owner_person__user", "parent_key_result"
+    ).order_by("created_at")
+    return [AlignmentLink(link, link.child, link.parent_key_result) for link in links]
+
+
+def initiative_groups(
+    member: Member, objective: Objective, owner_teams: list[Team]
+) -> list[InitiativeGroup]:
+    """Initiatives grouped by team: every owning team first, side by side (even with none yet),
+    then other teams that work towards this objective under their own name."""
+    initiatives = (
+        Initiative.objects.visible_to(member)
+        .filter(objective=objective)
+        .select_related("team", "owner__user", "key_result")
+        .order_by("created_at", "id")
+    )
+    groups: dict[int, InitiativeGroup] = {
+        team.pk: InitiativeGroup(team=team, owning=True, items=[]) for team in owner_teams
+    }
+    others: dict[int, InitiativeGroup] = {}
+    for initiative in initiatives:
+        initiative.objective = objective
+        group = groups.get(initiative.team_id) or others.setdefault(
+            initiative.team_id, InitiativeGroup(team=initiative.team, owning=False, items=[])
+        )
+        group.items.append((initiative, can_edit_initiative(member, initiative)))
+    return [*groups.values(), *sorted(others.values(), key=lambda g: g.team.name.lower())]
+
+
+# History ------------------------------------------------------------------------------------
+
+FIELD_LABELS: dict[str, Any] = {
+    "title": gettext_lazy("title"),
+    "description": gettext_lazy("description"),
+    "period": gettext_lazy("period"),
+    "owner_person": gettext_lazy("owner"),
+    "owner_teams": gettext_lazy("owning teams"),
+    "owner": gettext_lazy("owner"),
+    "visibility": gettext_lazy("visibility"),
+    "kind": gettext_lazy("kind"),
+    "start_value": gettext_lazy("start"),
+    "target_value": gettext_lazy("target"),
+    "current_value": gettext_lazy("current value"),
+    "unit": gettext_lazy("unit"),
+    "direction": gettext_lazy("direction"),
+    "weight": gettext_lazy("weight"),
+    "team": gettext_lazy("team"),
+    "key_result": gettext_lazy("key result"),
+    "state": gettext_lazy("state"),
+    "due": gettext_lazy("due"),
+    "aligned_to": gettext_lazy("aligned to"),
+}
+
+
+@dataclass
+class HistoryChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryLine:
+    event: HistoryEvent
+    changes: list[HistoryChange]
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "—"
+    return str(value)
+
+
+def history_lines(member: Member, target_kind: str, target_uid: uuid.UUID) -> list[HistoryLine]:
+    """The item's history, readable: who, when, field from -> to.
+
+    An alignment entry names its parent; a parent the member cannot see (a private objective
+    or key result) is not named.
+    """
+    events = list(history_of(member.organization, target_kind, target_uid)[:100])
+    aligned_titles = {
+        str(value)
+        for event in events
+        for value in (event.changes or {}).get("aligned_to", [])
+        if value
+    }
+    visible_titles: set[str] = set()
+    if aligned_titles and not member.is_admin:
+        visible_titles |= set(
+            Objective.objects.visible_to(member)
+            .filter(title__in=aligned_titles)
+            .values_list("title", flat=True)
+        )
+        visible_titles |= set(
+            KeyResult.objects.visible_to(member)
+            .filter(title__in=aligned_titles)
+            .values_list("title", flat=True)
+        )
+    lines = []
+    for event in events:
+        changes = []
+        for name, pair in (event.changes or {}).items():
+            old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+            if name == "aligned_to" and not member.is_admin:
+                hidden = _("a private item")
+                old, new = (v if v is None or v in visible_titles else hidden for v in (old, new))
+            changes.append(
+                HistoryChange(
+                    label=str(FIELD_LABELS.get(name, name)), old=_text(old), new=_text(new)
+                )
+            )
+        lines.append(HistoryLine(event=event, changes=changes))
+    return lines
+
+
+# Team and person pages ----------------------------------------------------------------------
+
+
+def team_objectives(member: Member, team: Team, period: Period | None) -> QuerySet[Objective]:
+    qs = Objective.objects.visible_to(member).filter(team_links__team=team)
+    return qs.filter(period=period) if period else qs.none()
+
+
+def team_initiatives(member: Member, team: Team, period: Period | None) -> list[Initiative]:
+    if period is None:
+        return []
+    return list(
+        Initiative.objects.visible_to(member)
+        .filter(team=team, period=period)
+        .select_related("objective", "key_result", "owner__user")
+        .order_by("objective__created_at", "created_at", "id")
+    )
+
+
+def team_members(team: Team) -> list[Member]:
+    return [
+        m
+        for m in Member.objects.filter(team_memberships__team=team, is_active=True)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    ]
+
+
+def person_key_results(member: Member, person: Member, period: Period | None) -> list[KeyResult]:
+    if period is None:
+        return []
+    return list(
+        visible_key_results(member)
+        .filter(owner=person, objective__period=period)
+        .select_related("objective__period")
+        .order_by("objective__created_at", "position", "id")
+    )
+
+
+def person_initiatives(member: Member, person: Member, period: Period | None) -> list[Initiative]:
+    if period is None:
+        return []
+    return list(
+        Initiative.objects.visible_to(member)
+        .filter(owner=person, period=period)
+        .select_related("objective", "key_result", "team")
+        .order_by("created_at", "id")
+    )
+
+
+def objective_is_editable(member: Member, objective: Objective) -> bool:
+    return can_edit_objective(member, objective)

@@ -1,0 +1,1 @@
+"""The OKR pages and authoring views, one module per kind of thing."""

@@ -1,0 +1,165 @@
+"""Initiative authoring: each team's work towards an objective or one of its key results."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from cairn.lib.htmx import render_page
+from cairn.okrs import services
+from cairn.okrs.forms import InitiativeForm, add_service_error
+from cairn.okrs.models import Initiative, Objective
+from cairn.okrs.views.common import is_htmx, next_url
+from cairn.okrs.views.objectives import objective_sections, objective_url
+from cairn.orgs.access import (
+    can_edit_objective,
+    initiative_for,
+    objective_for,
+    org_view,
+    require_writer,
+    team_ids_of,
+)
+from cairn.orgs.models import Member, Team
+
+FORM_TEMPLATE = "okrs/initiative_form.html"
+
+
+def team_choices(
+    member: Member, objective: Objective, current: Team | None = None
+) -> QuerySet[Team]:
+    """Those who may change the objective pick any team; others add their own teams' work."""
+    teams = Team.objects.in_org(member.organization).order_by("name")
+    if member.is_admin or can_edit_objective(member, objective):
+        return teams
+    allowed = Q(pk__in=team_ids_of(member))
+    if current is not None:
+        allowed |= Q(pk=current.pk)
+    return teams.filter(allowed)
+
+
+@org_view
+def initiative_new(request: HttpRequest, member: Member, objective: uuid.UUID) -> HttpResponse:
+    the_objective = objective_for(member, objective)
+    require_writer(member)
+    teams = team_choices(member, the_objective)
+    if not teams.exists():
+        raise PermissionDenied(_("You are in no team that could take on this work."))
+    owning = [link.team for link in the_objective.team_links.all()]
+    mine = team_ids_of(member)
+    wanted = request.GET.get("team")
+    default_team = (
+        next((t for t in teams if str(t.uid) == wanted), None)
+        or next((t for t in owning if t.pk in mine), None)
+        or (owning[0] if owning else None)
+    )
+    initial = {"team": default_team, "owner": member}
+    wanted_kr = request.GET.get("key_result")
+    form = InitiativeForm(
+        request.POST or None,
+        member=member,
+        objective=the_objective,
+        teams=teams,
+        initial=initial,
+    )
+    if wanted_kr:
+        form.initial["key_result"] = (
+            form.fields["key_result"].queryset.filter(uid=wanted_kr).first()  # type: ignore[attr-defined]
+            if _is_uuid(wanted_kr)
+            else None
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_initiative(actor=member, objective=the_objective, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            if is_htmx(request):
+                return objective_sections(request, member, the_objective.uid, "initiatives")
+            messages.success(request, _("Initiative added."))
+            return redirect(next_url(request, objective_url(member, the_objective)))
+    context = {
+        "member": member,
+        "nav": "home",
+        "form": form,
+        "objective": the_objective,
+        "action": request.get_full_path(),
+        "cancel_url": objective_url(member, the_objective),
+        "in_place": "new" if is_htmx(request) else "",
+        "slot": f"ini-new-{wanted}" if wanted and _is_uuid(wanted) else "ini-new",
+    }
+    return render_page(request, FORM_TEMPLATE, context, fragment="form")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@org_view
+def initiative_edit(request: HttpRequest, member: Member, initiative: uuid.UUID) -> HttpResponse:
+    item = initiative_for(member, initiative, write=True)
+    initial = {
+        name: getattr(item, name)
+        for name in ("title", "team", "key_result", "owner", "state", "due", "description")
+    }
+    form = InitiativeForm(
+        request.POST or None,
+        member=member,
+        objective=item.objective,
+        teams=team_choices(member, item.objective, current=item.team),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_initiative(initiative=item, actor=member, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            if is_htmx(request):
+                return objective_sections(request, member, item.objective.uid, "initiatives")
+            messages.success(request, _("Initiative saved."))
+            return redirect(next_url(request, objective_url(member, item.objective)))
+    context = {
+        "member": member,
+        "nav": "home",
+        "form": form,
+        "objective": item.objective,
+        "initiative": item,
+        "action": request.get_full_path(),
+        "cancel_url": next_url(request, objective_url(member, item.objective)),
+        "in_place": "item" if is_htmx(request) else "",
+    }
+    return render_page(request, FORM_TEMPLATE, context, fragment="form")
+
+
+@org_view
+def initiative_delete(request: HttpRequest, member: Member, initiative: uuid.UUID) -> HttpResponse:
+    item: Initiative = initiative_for(member, initiative, write=True)
+    objective = item.objective
+    if request.method == "POST":
+        services.delete_initiative(initiative=item, actor=member)
+        if is_htmx(request):
+            return objective_sections(request, member, objective.uid, "initiatives")
+        messages.success(request, _("Initiative deleted."))
+        return redirect(next_url(request, objective_url(member, objective)))
+    return render(
+        request,
+        "okrs/confirm_delete.html",
+        {
+            "member": member,
+            "nav": "home",
+            "what": _("initiative"),
+            "title": item.title,
+            "action": request.get_full_path(),
+            "cancel_url": next_url(request, objective_url(member, objective)),
+        },
+    )

@@ -1,0 +1,157 @@
+"""The key result page and key result authoring (in place on the objective page with htmx)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cairn.lib.htmx import render_page
+from cairn.okrs import queries, services
+from cairn.okrs.forms import KeyResultForm, add_service_error
+from cairn.okrs.models import Initiative
+from cairn.okrs.views.common import is_htmx, next_url, org_today
+from cairn.okrs.views.objectives import objective_sections, objective_url
+from cairn.orgs.access import (
+    can_edit_initiative,
+    can_edit_key_result,
+    key_result_for,
+    objective_for,
+    org_view,
+)
+from cairn.orgs.models import Member
+
+FORM_TEMPLATE = "okrs/key_result_form.html"
+
+
+def _key_result_sections(
+    request: HttpRequest, member: Member, objective_uid: uuid.UUID
+) -> HttpResponse:
+    # The objective's progress in its head moves with its key results.
+    return objective_sections(request, member, objective_uid, "key_results", oob=("head",))
+
+
+@org_view
+def key_result_detail(request: HttpRequest, member: Member, key_result: uuid.UUID) -> HttpResponse:
+    kr = key_result_for(member, key_result)
+    initiatives = [
+        (initiative, can_edit_initiative(member, initiative))
+        for initiative in Initiative.objects.visible_to(member)
+        .filter(key_result=kr)
+        .select_related("team", "owner__user", "objective")
+        .order_by("created_at", "id")
+    ]
+    context = {
+        "member": member,
+        "nav": "home",
+        "key_result": kr,
+        "objective": kr.objective,
+        "progress": queries.ProgressView.of(kr.progress, kr.objective.period, org_today(member)),
+        "can_edit": can_edit_key_result(member, kr),
+        "initiatives": initiatives,
+        "down": queries.alignment_down(member, key_result=kr),
+        "history": queries.history_lines(member, "key_result", kr.uid),
+    }
+    return render(request, "okrs/key_result.html", context)
+
+
+@org_view
+def key_result_new(request: HttpRequest, member: Member, objective: uuid.UUID) -> HttpResponse:
+    the_objective = objective_for(member, objective, write=True)
+    form = KeyResultForm(request.POST or None, member=member, initial={"owner": member})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_key_result(actor=member, objective=the_objective, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            if is_htmx(request):
+                return _key_result_sections(request, member, the_objective.uid)
+            messages.success(request, _("Key result added."))
+            return redirect(objective_url(member, the_objective))
+    context = {
+        "member": member,
+        "nav": "home",
+        "form": form,
+        "objective": the_objective,
+        "action": reverse("okrs:key_result_new", args=[member.organization.slug, objective]),
+        "cancel_url": objective_url(member, the_objective),
+        "in_place": "new" if is_htmx(request) else "",
+    }
+    return render_page(request, FORM_TEMPLATE, context, fragment="form")
+
+
+@org_view
+def key_result_edit(request: HttpRequest, member: Member, key_result: uuid.UUID) -> HttpResponse:
+    kr = key_result_for(member, key_result, write=True)
+    initial = {
+        name: getattr(kr, name)
+        for name in (
+            "title",
+            "kind",
+            "start_value",
+            "target_value",
+            "unit",
+            "direction",
+            "weight",
+            "owner",
+            "description",
+            "visibility",
+        )
+    }
+    initial["shared_with"] = list(kr.shared_with.all())
+    form = KeyResultForm(request.POST or None, member=member, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.update_key_result(
+                key_result=kr, actor=member, shared_with=list(data.pop("shared_with")), **data
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            if is_htmx(request):
+                return _key_result_sections(request, member, kr.objective.uid)
+            messages.success(request, _("Key result saved."))
+            return redirect(next_url(request, objective_url(member, kr.objective)))
+    context = {
+        "member": member,
+        "nav": "home",
+        "form": form,
+        "objective": kr.objective,
+        "key_result": kr,
+        "action": reverse("okrs:key_result_edit", args=[member.organization.slug, key_result]),
+        "cancel_url": objective_url(member, kr.objective),
+        "in_place": "row" if is_htmx(request) else "",
+    }
+    return render_page(request, FORM_TEMPLATE, context, fragment="form")
+
+
+@org_view
+def key_result_delete(request: HttpRequest, member: Member, key_result: uuid.UUID) -> HttpResponse:
+    kr = key_result_for(member, key_result, write=True)
+    objective = kr.objective
+    if request.method == "POST":
+        services.delete_key_result(key_result=kr, actor=member)
+        if is_htmx(request):
+            return _key_result_sections(request, member, objective.uid)
+        messages.success(request, _("Key result deleted."))
+        return redirect(objective_url(member, objective))
+    return render(
+        request,
+        "okrs/confirm_delete.html",
+        {
+            "member": member,
+            "nav": "home",
+            "what": _("key result"),
+            "title": kr.title,
+            "consequence": _("Its initiatives are deleted with it."),
+            "action": request.get_full_path(),
+            "cancel_url": objective_url(member, objective),
+        },
+    )

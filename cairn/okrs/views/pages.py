@@ -1,0 +1,93 @@
+"""The reading pages: organization home, team page, person page."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+
+from cairn.lib.htmx import render_page
+from cairn.okrs import queries
+from cairn.okrs.models import Objective
+from cairn.okrs.views.common import org_today, selected_period
+from cairn.orgs.access import org_view, other_member_for, team_for, team_ids_of
+from cairn.orgs.models import Member, Team
+
+
+@org_view
+def home(request: HttpRequest, member: Member) -> HttpResponse:
+    """The period's OKRs along the team tree."""
+    period, periods = selected_period(request, member)
+    today = org_today(member)
+    cards = (
+        queries.objective_cards(
+            member, Objective.objects.visible_to(member).filter(period=period), today
+        )
+        if period
+        else []
+    )
+    context = {
+        "member": member,
+        "nav": "home",
+        "period": period,
+        "periods": periods,
+        "groups": queries.group_by_team_tree(member.organization, cards),
+        "count": len(cards),
+    }
+    return render_page(request, "okrs/home.html", context, fragment="okrs")
+
+
+@org_view
+def team(request: HttpRequest, member: Member, team: uuid.UUID) -> HttpResponse:
+    the_team = team_for(member, team)
+    period, periods = selected_period(request, member)
+    today = org_today(member)
+    cards = queries.objective_cards(
+        member, queries.team_objectives(member, the_team, period), today
+    )
+    context = {
+        "member": member,
+        "nav": "home",
+        "team": the_team,
+        "period": period,
+        "periods": periods,
+        "cards": cards,
+        "initiatives": queries.team_initiatives(member, the_team, period),
+        "members": queries.team_members(the_team),
+        "children": list(Team.objects.in_org(member.organization).filter(parent=the_team)),
+        "is_mine": the_team.pk in team_ids_of(member),
+    }
+    return render_page(request, "okrs/team.html", context, fragment="okrs")
+
+
+@org_view
+def person(request: HttpRequest, member: Member, person: uuid.UUID) -> HttpResponse:
+    someone = other_member_for(member, person)
+    period, periods = selected_period(request, member)
+    today = org_today(member)
+    objectives = Objective.objects.visible_to(member).filter(owner_person=someone, period=period)
+    key_results = [
+        queries.KeyResultRow(
+            key_result=kr,
+            progress=queries.ProgressView.of(kr.progress, kr.objective.period, today),
+            can_edit=False,
+        )
+        for kr in queries.person_key_results(member, someone, period)
+    ]
+    context = {
+        "member": member,
+        "nav": "home",
+        "person": someone,
+        "period": period,
+        "periods": periods,
+        "cards": queries.objective_cards(member, objectives, today) if period else [],
+        "key_results": key_results,
+        "initiatives": queries.person_initiatives(member, someone, period),
+        "teams": list(
+            Team.objects.in_org(member.organization)
+            .filter(memberships__member=someone)
+            .order_by("name")
+        ),
+        "is_me": someone.pk == member.pk,
+    }
+    return render_page(request, "okrs/person.html", context, fragment="okrs")
