@@ -24,8 +24,10 @@ PASSWORD = "correct-horse-battery"  # noqa: S105 - test fixture
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_files(settings: Any) -> None:
-    """Tests render pages without a `collectstatic` run, so no manifest to look names up in."""
+def _test_settings(settings: Any) -> None:
+    """Tests render pages without a `collectstatic` run, so no manifest to look names up in;
+    and a fast hasher, because password hashing is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from cairn.lib import dates
 from cairn.orgs import history
 from cairn.orgs.models import (
+    Cadence,
     Member,
     Organization,
     Period,
@@ -22,6 +25,7 @@ from cairn.orgs.models import (
     Team,
     TeamMembership,
     User,
+    Weekday,
     slug_validator,
 )
 
@@ -67,6 +71,7 @@ def add_member(
     password: str | None = None,
     team: Team | None = None,
 ) -> Member:
+    """Add a person to the organization; `password` is used only when a new account is made."""
     email = User.objects.normalize_email(email.strip()).lower()
     if "@" not in email:
         raise ValidationError({"email": _("Enter a valid e-mail address.")})
@@ -78,9 +83,8 @@ def add_member(
     if user is None:
         user = User.objects.create_user(email=email, password=password, name=name)
     else:
-        if password:
-            user.set_password(password)
-            user.save(update_fields=["password"])
+        # An existing account keeps its password: the admin of one organization must never be
+        # able to take over a person's sign-in by "adding" them with a password of their own.
         if Member.objects.filter(organization=organization, user=user).exists():
             raise ValidationError(
                 {"email": _("%(email)s is already a member.") % {"email": email}}
@@ -250,6 +254,12 @@ def delete_team(*, team: Team, actor: Member | None) -> None:
         raise ValidationError(_("Move or delete this team's sub-teams first."))
     if team.initiatives.exists():
         raise ValidationError(_("This team still has initiatives; move or delete them first."))
+    # The cascade would silently drop the team from its objectives' owners (and leave an
+    # objective it owned alone with no owner at all).
+    if team.objective_links.exists():
+        raise ValidationError(
+            _("This team still owns objectives; give them to another owner first.")
+        )
     history.record(
         organization=team.organization,
         actor=actor,
@@ -411,3 +421,55 @@ def create_next_quarter(
         end=end,
         kind=PeriodKind.QUARTER,
     )
+
+
+ORGANIZATION_FIELDS = ("name", "time_zone", "week_start", "checkin_cadence", "default_language")
+
+
+@transaction.atomic
+def update_organization(
+    *, organization: Organization, actor: Member | None, **fields: Any
+) -> Organization:
+    """Change an organization's settings; every change is recorded in its history."""
+    unknown = set(fields) - set(ORGANIZATION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown organization fields: {sorted(unknown)}")
+    errors: dict[str, str] = {}
+    if "name" in fields:
+        fields["name"] = str(fields["name"]).strip()
+        if not fields["name"]:
+            errors["name"] = _("An organization needs a name.")
+    if "time_zone" in fields and fields["time_zone"] not in zoneinfo.available_timezones():
+        errors["time_zone"] = _("Choose a time zone from the list.")
+    if "week_start" in fields:
+        try:
+            fields["week_start"] = int(fields["week_start"])
+        except (TypeError, ValueError):
+            fields["week_start"] = -1
+        if fields["week_start"] not in Weekday.values:
+            errors["week_start"] = _("Choose a day of the week.")
+    if "checkin_cadence" in fields and fields["checkin_cadence"] not in Cadence.values:
+        errors["checkin_cadence"] = _("Choose weekly, every two weeks or monthly.")
+    if "default_language" in fields and fields["default_language"] not in {
+        code for code, _name in settings.LANGUAGES
+    }:
+        errors["default_language"] = _("Choose one of the available languages.")
+    if errors:
+        raise ValidationError(errors)
+    before = history.snapshot(organization, ORGANIZATION_FIELDS)
+    for key, value in fields.items():
+        setattr(organization, key, value)
+    if fields:
+        organization.save(update_fields=list(fields))
+    changes = history.diff(before, history.snapshot(organization, ORGANIZATION_FIELDS))
+    if changes:
+        history.record(
+            organization=organization,
+            actor=actor,
+            action=history.Action.UPDATED,
+            target_kind="organization",
+            target_uid=organization.uid,
+            target_label=organization.name,
+            changes=changes,
+        )
+    return organization
