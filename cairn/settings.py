@@ -82,7 +82,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "cairn.sqlite3",
+            "NAME": str(DATA_DIR / "cairn.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
                 # BEGIN so that concurrent writers queue on the busy timeout instead of failing

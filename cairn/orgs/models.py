@@ -174,7 +174,7 @@ class Team(models.Model):
         blank=True,
         related_name="led_teams",
     )
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[Member, TeamMembership] = models.ManyToManyField(
         Member, through="TeamMembership", related_name="teams", blank=True
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -18,12 +18,6 @@ from cairn.orgs.models import Period, Role
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    # The four people of `world` all get passwords; the default hasher costs ~0.3 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def error_fields(caught: pytest.ExceptionInfo[ValidationError]) -> set[str]:
     return set(caught.value.message_dict) if hasattr(caught.value, "error_dict") else set()
 

@@ -33,11 +33,6 @@ from cairn.testing.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # The shape of a random organization, as plain data: people are indexes into `roles`, teams
 # indexes into `teams`.
 
