@@ -20,7 +20,7 @@ from cairn.okrs.models import KeyResult, Objective
 from cairn.orgs import services as org_services
 from cairn.orgs.models import Member, Organization, Period, PeriodState, Role, Team
 
-PASSWORD = "correct-horse-battery"  # noqa: S105 - test fixture
+PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
@@ -51,33 +51,57 @@ class World:
 @pytest.fixture
 def world(db: None) -> World:
     org, admin = org_services.create_organization(
-        name="Acme", slug="acme", admin_email="ada@acme.test", admin_name="Ada Admin",
+        name="Acme",
+        slug="acme",
+        admin_email="ada@acme.test",
+        admin_name="Ada Admin",
         password=PASSWORD,
     )
     other_org, outsider = org_services.create_organization(
-        name="Globex", slug="globex", admin_email="otto@globex.test", admin_name="Otto Outsider",
+        name="Globex",
+        slug="globex",
+        admin_email="otto@globex.test",
+        admin_name="Otto Outsider",
         password=PASSWORD,
     )
     team = org_services.create_team(organization=org, actor=admin, name="Product")
     other_team = org_services.create_team(organization=org, actor=admin, name="Platform")
     member = org_services.add_member(
-        organization=org, email="mia@acme.test", role=Role.MEMBER, name="Mia Member",
-        password=PASSWORD, actor=admin, team=team,
+        organization=org,
+        email="mia@acme.test",
+        role=Role.MEMBER,
+        name="Mia Member",
+        password=PASSWORD,
+        actor=admin,
+        team=team,
     )
     viewer = org_services.add_member(
-        organization=org, email="vic@acme.test", role=Role.VIEWER, name="Vic Viewer",
-        password=PASSWORD, actor=admin,
+        organization=org,
+        email="vic@acme.test",
+        role=Role.VIEWER,
+        name="Vic Viewer",
+        password=PASSWORD,
+        actor=admin,
     )
     period = org_services.create_period(
-        organization=org, actor=admin, name="2026 Q4", start=dt.date(2026, 10, 1),
-        end=dt.date(2026, 12, 31), state=PeriodState.ACTIVE,
+        organization=org,
+        actor=admin,
+        name="2026 Q4",
+        start=dt.date(2026, 10, 1),
+        end=dt.date(2026, 12, 31),
+        state=PeriodState.ACTIVE,
     )
     other_period = org_services.create_period(
-        organization=other_org, actor=outsider, name="2026 Q4", start=dt.date(2026, 10, 1),
-        end=dt.date(2026, 12, 31), state=PeriodState.ACTIVE,
+        organization=other_org,
+        actor=outsider,
+        name="2026 Q4",
+        start=dt.date(2026, 10, 1),
+        end=dt.date(2026, 12, 31),
+        state=PeriodState.ACTIVE,
     )
-    return World(org, other_org, admin, member, viewer, outsider, team, other_team, period,
-                 other_period)
+    return World(
+        org, other_org, admin, member, viewer, outsider, team, other_team, period, other_period
+    )
 
 
 def login(client: Client, member: Member) -> Client:
@@ -109,12 +133,18 @@ def outsider_client(world: World) -> Client:
 def objective(world: World) -> Objective:
     """A public objective owned by the member's team, with one metric key result."""
     objective = okr_services.create_objective(
-        actor=world.member, period=world.period, title="Launch the Acme product successfully",
+        actor=world.member,
+        period=world.period,
+        title="Launch the Acme product successfully",
         owner_teams=[world.team],
     )
     okr_services.create_key_result(
-        actor=world.member, objective=objective, title="Reach 500,000 daily active users",
-        start_value=0, target_value=500_000, unit="DAU",
+        actor=world.member,
+        objective=objective,
+        title="Reach 500,000 daily active users",
+        start_value=0,
+        target_value=500_000,
+        unit="DAU",
     )
     return objective
 
@@ -128,6 +158,9 @@ def key_result(objective: Objective) -> KeyResult:
 def private_objective(world: World) -> Objective:
     """A private objective of the Platform team, which the member and viewer may not see."""
     return okr_services.create_objective(
-        actor=world.admin, period=world.period, title="PRIVATE-MARKER secret objective",
-        owner_teams=[world.other_team], visibility="private",
+        actor=world.admin,
+        period=world.period,
+        title="PRIVATE-MARKER secret objective",
+        owner_teams=[world.other_team],
+        visibility="private",
     )

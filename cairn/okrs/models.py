@@ -250,9 +250,7 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         qs = self.filter(organization_id=member.organization_id)
         if member.is_admin:
             return qs
-        return qs.filter(
-            objective__in=Objective.objects.visible_to(member).values("pk")
-        ).filter(
+        return qs.filter(objective__in=Objective.objects.visible_to(member).values("pk")).filter(
             Q(key_result__isnull=True)
             | Q(key_result__in=KeyResult.objects.visible_to(member).values("pk"))
         )
@@ -374,4 +372,3 @@ class Alignment(models.Model):
             return self.parent_objective_id
         assert self.parent_key_result is not None
         return self.parent_key_result.objective_id
-

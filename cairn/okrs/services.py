@@ -284,8 +284,12 @@ def _check_alignment_periods_after_move(objective: Objective, period: Period) ->
         parent = link.parent_objective or link.parent_key_result.objective  # type: ignore[union-attr]
         if not parent.period.encloses(period):
             raise ValidationError(
-                {"period": _("It is aligned to “%(title)s”, whose period does not cover this one.")
-                 % {"title": parent.title}}
+                {
+                    "period": _(
+                        "It is aligned to “%(title)s”, whose period does not cover this one."
+                    )
+                    % {"title": parent.title}
+                }
             )
     # Objectives aligned to this one must stay inside its period, too.
     for child_link in Alignment.objects.filter(
@@ -293,8 +297,13 @@ def _check_alignment_periods_after_move(objective: Objective, period: Period) ->
     ).select_related("child__period"):
         if not period.encloses(child_link.child.period):
             raise ValidationError(
-                {"period": _("“%(title)s” is aligned to it, and this period does not cover that "
-                             "objective's period.") % {"title": child_link.child.title}}
+                {
+                    "period": _(
+                        "“%(title)s” is aligned to it, and this period does not cover that "
+                        "objective's period."
+                    )
+                    % {"title": child_link.child.title}
+                }
             )
 
 
@@ -316,8 +325,13 @@ def align(
         )
     if _would_cycle(child, target.pk):
         raise ValidationError(
-            {"parent": _("This alignment would make a cycle: “%(title)s” already contributes to "
-                         "this objective.") % {"title": target.title}}
+            {
+                "parent": _(
+                    "This alignment would make a cycle: “%(title)s” already contributes to "
+                    "this objective."
+                )
+                % {"title": target.title}
+            }
         )
     duplicate = Alignment.objects.filter(
         child=child, parent_objective=parent_objective, parent_key_result=parent_key_result
@@ -368,8 +382,9 @@ def _normalise_key_result(values: dict[str, Any]) -> dict[str, Any]:
     if kind not in KeyResultKind.values:
         raise ValidationError({"kind": _("Choose metric, percentage or milestone.")})
     if kind == KeyResultKind.MILESTONE:
-        values.update(start_value=Decimal(0), target_value=Decimal(1), unit="",
-                      direction=Direction.UP)
+        values.update(
+            start_value=Decimal(0), target_value=Decimal(1), unit="", direction=Direction.UP
+        )
     elif kind == KeyResultKind.PERCENTAGE:
         values["unit"] = "%"
         for field in ("start_value", "target_value"):
@@ -382,9 +397,11 @@ def _normalise_key_result(values: dict[str, Any]) -> dict[str, Any]:
         expected = Direction.UP if target > start else Direction.DOWN
         if values.get("direction") and values["direction"] != expected:
             raise ValidationError(
-                {"direction": _("The target is above the start, so the direction is “increase”.")
-                 if expected == Direction.UP
-                 else _("The target is below the start, so the direction is “decrease”.")}
+                {
+                    "direction": _("The target is above the start, so the direction is “increase”.")
+                    if expected == Direction.UP
+                    else _("The target is below the start, so the direction is “decrease”.")
+                }
             )
         values["direction"] = expected
     if Decimal(values.get("weight", 1)) < 0:

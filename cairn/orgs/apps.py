@@ -6,3 +6,6 @@ class OrgsConfig(AppConfig):
     name = "cairn.orgs"
     label = "orgs"
     verbose_name = _("Organizations")
+
+    def ready(self) -> None:
+        from cairn.orgs import checks  # noqa: F401  (registers Cairn's system checks)

@@ -186,7 +186,9 @@ class Team(models.Model):
         verbose_name_plural = _("teams")
         ordering = ("name",)
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="team_name_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="team_name_unique_per_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -204,6 +206,9 @@ class TeamMembership(models.Model):
             models.UniqueConstraint(fields=["team", "member"], name="team_membership_unique")
         ]
         indexes = [models.Index(fields=["member", "team"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in {self.team_id}"
 
 
 class PeriodKind(models.TextChoices):
@@ -291,4 +296,3 @@ class HistoryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_kind} {self.target_label} {self.action}"
-

@@ -86,9 +86,7 @@ def add_member(
         # An existing account keeps its password: the admin of one organization must never be
         # able to take over a person's sign-in by "adding" them with a password of their own.
         if Member.objects.filter(organization=organization, user=user).exists():
-            raise ValidationError(
-                {"email": _("%(email)s is already a member.") % {"email": email}}
-            )
+            raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
     member = Member.objects.create(organization=organization, user=user, role=role, title=title)
     history.record(
         organization=organization,
@@ -106,21 +104,34 @@ def add_member(
 
 @transaction.atomic
 def change_member(
-    *, member: Member, actor: Member | None, role: str | None = None, title: str | None = None,
-    name: str | None = None, is_active: bool | None = None,
+    *,
+    member: Member,
+    actor: Member | None,
+    role: str | None = None,
+    title: str | None = None,
+    name: str | None = None,
+    is_active: bool | None = None,
 ) -> Member:
     if role is not None and role not in Role.values:
         raise ValidationError({"role": _("Choose admin, member or viewer.")})
     demoting = (role is not None and role != Role.ADMIN) or is_active is False
-    if member.is_admin and demoting and (
-        not Member.objects.in_org(member.organization)
-        .filter(role=Role.ADMIN, is_active=True)
-        .exclude(pk=member.pk)
-        .exists()
+    if (
+        member.is_admin
+        and demoting
+        and (
+            not Member.objects.in_org(member.organization)
+            .filter(role=Role.ADMIN, is_active=True)
+            .exclude(pk=member.pk)
+            .exists()
+        )
     ):
         raise ValidationError({"role": _("An organization needs at least one active admin.")})
-    before = {"role": member.role, "title": member.title, "is_active": member.is_active,
-              "name": member.user.name}
+    before = {
+        "role": member.role,
+        "title": member.title,
+        "is_active": member.is_active,
+        "name": member.user.name,
+    }
     fields = []
     if role is not None:
         member.role = role
@@ -136,8 +147,12 @@ def change_member(
     if name is not None and name != member.user.name:
         member.user.name = name
         member.user.save(update_fields=["name"])
-    after = {"role": member.role, "title": member.title, "is_active": member.is_active,
-             "name": member.user.name}
+    after = {
+        "role": member.role,
+        "title": member.title,
+        "is_active": member.is_active,
+        "name": member.user.name,
+    }
     changes = history.diff(before, after)
     if changes:
         history.record(
@@ -278,8 +293,9 @@ def add_team_member(*, team: Team, member: Member, actor: Member | None) -> Team
     existing = TeamMembership.objects.filter(team=team, member=member).first()
     if existing is not None:
         return existing
-    link = TeamMembership.objects.create(organization_id=team.organization_id, team=team,
-                                         member=member)
+    link = TeamMembership.objects.create(
+        organization_id=team.organization_id, team=team, member=member
+    )
     history.record(
         organization=team.organization,
         actor=actor,

@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 5, 14)
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def demo() -> Any:
     return load_demo(today=TODAY)

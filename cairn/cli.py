@@ -1,0 +1,92 @@
+"""The `cairn` command: a thin front over Cairn's Django management commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+# name -> (Django management command, one-line description, usage)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "serve": (
+        "serve",
+        "apply pending migrations, then serve with gunicorn",
+        "[--host 127.0.0.1] [--port 8000] [--workers 2]",
+    ),
+    "demo": (
+        "demo",
+        "load the demo organization Acme (only into an empty database)",
+        "[--reset | --if-empty]",
+    ),
+    "createorg": (
+        "createorg",
+        "create an organization and its first admin",
+        "--name NAME --slug SLUG --admin EMAIL [--password P]",
+    ),
+    "adduser": (
+        "adduser",
+        "add a person to an organization",
+        "--org SLUG --email EMAIL --role admin|member|viewer [--team TEAM] [--password P]",
+    ),
+    "check": (
+        "cairn_check",
+        "Django's deployment checks plus Cairn's own",
+        "[--fail-level ERROR]",
+    ),
+    "worker": (
+        "db_worker",
+        "run the background task worker (django-tasks database backend)",
+        "[db_worker options]",
+    ),
+    "manage": ("", "run any Django management command (migrate, createsuperuser, ...)", "..."),
+}
+
+
+def usage() -> str:
+    lines = [
+        "usage: cairn COMMAND [options]",
+        "",
+        "Cairn, a self-hostable OKR platform. Commands:",
+    ]
+    for name, (_django, description, _args) in COMMANDS.items():
+        lines.append(f"  {name:<10} {description}")
+    lines += ["", "Arguments:"]
+    for name, (_django, _description, args) in COMMANDS.items():
+        lines.append(f"  cairn {name} {args}")
+    lines += [
+        "",
+        "`cairn COMMAND --help` shows a command's options. Configuration comes from the",
+        "environment (CAIRN_DATA_DIR, DATABASE_URL, ...): see the README.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"cairn: unknown command {name!r}\n", file=sys.stderr)
+        print(usage(), file=sys.stderr)
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cairn.settings")
+    if name == "manage":
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["cairn manage", *rest])
+        return 0
+    import django
+    from django.core.management import ManagementUtility
+
+    django.setup()
+    command = ManagementUtility(["cairn"]).fetch_command(COMMANDS[name][0])
+    # argv[1] names the command in usage lines: "cairn check", not "cairn cairn_check".
+    # Django exits 1 itself on CommandError, printing "CommandError: <message>".
+    command.run_from_argv(["cairn", name, *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""`cairn serve`: apply pending migrations, then hand the process over to gunicorn."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+
+from cairn.orgs.management.commands._common import migrate_if_needed
+
+
+class Command(BaseCommand):
+    help = "Apply pending migrations and serve Cairn with gunicorn."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 < options["port"] < 65536:
+            raise CommandError(f"--port must be between 1 and 65535 (got {options['port']}).")
+        if options["workers"] < 1:
+            raise CommandError(f"--workers must be at least 1 (got {options['workers']}).")
+        self.check(display_num_errors=False)
+        migrate_if_needed(stdout=self.stdout)
+        if not settings.DEBUG:
+            # The hashed-name manifest that the static storage needs to render any page.
+            call_command("collectstatic", interactive=False, verbosity=0)
+        host = options["host"]
+        bind = f"[{host}]:{options['port']}" if ":" in host else f"{host}:{options['port']}"
+        # The workers open their own connections; none may be inherited over exec.
+        connections.close_all()
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cairn.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            "127.0.0.1,::1",
+        ]
+        self.stdout.write(f"Serving Cairn at http://{bind}/ (Ctrl+C to stop)")
+        self.stdout.flush()
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cairn.settings")
+        os.execv(sys.executable, argv)
