@@ -77,8 +77,17 @@ def _check_ownership(
             {"owner_teams": _("Choose either a person or teams as owners, not both.")}
         )
     _same_org(actor, owner_person, *owner_teams)
-    if owner_person is not None and not owner_person.is_active:
-        raise ValidationError({"owner_person": _("That person is no longer active.")})
+    _check_owner(owner_person, "owner_person")
+
+
+def _check_owner(owner: Member | None, field: str) -> None:
+    """An owner must be an active person who can write: a viewer could never update it."""
+    if owner is None:
+        return
+    if not owner.is_active:
+        raise ValidationError({field: _("That person is no longer active.")})
+    if not owner.can_write:
+        raise ValidationError({field: _("Viewers have read-only access and cannot own this.")})
 
 
 def _check_team_choice(*, actor: Member, added_teams: Iterable[Team]) -> None:
@@ -427,6 +436,7 @@ def create_key_result(
     shared_with: Iterable[Member] = (),
 ) -> KeyResult:
     _same_org(actor, objective, owner)
+    _check_owner(owner, "owner")
     title = title.strip()
     if not title:
         raise ValidationError({"title": _("A key result needs a title.")})
@@ -494,6 +504,7 @@ def update_key_result(
         if not fields["title"]:
             raise ValidationError({"title": _("A key result needs a title.")})
     _same_org(actor, fields.get("owner"))
+    _check_owner(fields.get("owner"), "owner")
     merged = {
         name: fields.get(name, getattr(key_result, name))
         for name in ("kind", "start_value", "target_value", "unit", "direction", "weight")
@@ -593,6 +604,7 @@ def create_initiative(
         raise ValidationError({"state": _("Unknown state.")})
     _check_initiative(actor=actor, objective=objective, key_result=key_result, team=team)
     _same_org(actor, owner)
+    _check_owner(owner, "owner")
     initiative = Initiative.objects.create(
         organization_id=actor.organization_id,
         period_id=objective.period_id,
@@ -640,6 +652,7 @@ def update_initiative(*, initiative: Initiative, actor: Member, **fields: Any) -
         team=fields.get("team", initiative.team),
     )
     _same_org(actor, fields.get("owner"))
+    _check_owner(fields.get("owner"), "owner")
     before = history.snapshot(initiative, INITIATIVE_FIELDS)
     for key, value in fields.items():
         setattr(initiative, key, value)

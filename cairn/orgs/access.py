@@ -14,11 +14,13 @@ import functools
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cairn.orgs.models import Member, Period, Team, User
@@ -203,6 +205,12 @@ def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             return redirect_to_login(request.get_full_path())
         member = member_for(request.user, org)  # type: ignore[arg-type]
         request.member = member  # type: ignore[attr-defined]
-        return view(request, member, *args, **kwargs)
+        # Times on the organization's pages read in the organization's own time zone.
+        try:
+            zone = ZoneInfo(member.organization.time_zone)
+        except (KeyError, ValueError):
+            zone = ZoneInfo("UTC")
+        with timezone.override(zone):
+            return view(request, member, *args, **kwargs)
 
     return wrapper

@@ -328,18 +328,41 @@ def remove_team_member(*, team: Team, member: Member, actor: Member | None) -> N
 
 
 def _check_period(
-    organization: Organization, name: str, start: dt.date, end: dt.date, period: Period | None
+    organization: Organization,
+    name: str,
+    start: dt.date,
+    end: dt.date,
+    period: Period | None,
+    *,
+    kind: str,
+    state: str,
 ) -> str:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("A period needs a name.")})
     if end < start:
         raise ValidationError({"end": _("The end must not be before the start.")})
-    clash = Period.objects.in_org(organization).filter(name__iexact=name)
+    if kind not in PeriodKind.values:
+        raise ValidationError({"kind": _("Choose quarter, year or custom.")})
+    if state not in PeriodState.values:
+        raise ValidationError({"state": _("Choose planning, active or closed.")})
+    others = Period.objects.in_org(organization)
     if period is not None:
-        clash = clash.exclude(pk=period.pk)
-    if clash.exists():
+        others = others.exclude(pk=period.pk)
+    if others.filter(name__iexact=name).exists():
         raise ValidationError({"name": _("Another period already has this name.")})
+    same_kind = others.filter(kind=kind)
+    if same_kind.filter(start=start, end=end).exists():
+        raise ValidationError({"start": _("Another period of this kind has exactly these dates.")})
+    # Two active periods of one kind over the same days would make "the current quarter"
+    # ambiguous on every page that defaults to it.
+    if (
+        state == PeriodState.ACTIVE
+        and same_kind.filter(state=PeriodState.ACTIVE, start__lte=end, end__gte=start).exists()
+    ):
+        raise ValidationError(
+            {"state": _("Another active period of this kind overlaps these dates.")}
+        )
     return name
 
 
@@ -354,7 +377,7 @@ def create_period(
     kind: str = PeriodKind.QUARTER,
     state: str = PeriodState.PLANNING,
 ) -> Period:
-    name = _check_period(organization, name, start, end, None)
+    name = _check_period(organization, name, start, end, None, kind=kind, state=state)
     period = Period.objects.create(
         organization=organization, name=name, start=start, end=end, kind=kind, state=state
     )
@@ -381,6 +404,8 @@ def update_period(*, period: Period, actor: Member | None, **fields: Any) -> Per
         fields.get("start", period.start),
         fields.get("end", period.end),
         period,
+        kind=fields.get("kind", period.kind),
+        state=fields.get("state", period.state),
     )
     if "name" in fields:
         fields["name"] = name

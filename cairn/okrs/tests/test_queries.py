@@ -147,15 +147,23 @@ def test_team_tree_nests_teams_and_puts_personal_objectives_apart(world: World) 
     assert [c.objective.title for c in groups.people] == ["Mine"]
 
 
-def _period(world: World, name: str, start: dt.date, end: dt.date, state: str) -> Period:
+def _period(
+    world: World, name: str, start: dt.date, end: dt.date, state: str, kind: str = "quarter"
+) -> Period:
     return org_services.create_period(
-        organization=world.org, actor=world.admin, name=name, start=start, end=end, state=state
+        organization=world.org,
+        actor=world.admin,
+        name=name,
+        start=start,
+        end=end,
+        state=state,
+        kind=kind,
     )
 
 
 def test_current_period_is_the_active_one_containing_today(world: World) -> None:
     _period(world, "2027 Q1", dt.date(2027, 1, 1), dt.date(2027, 3, 31), PeriodState.PLANNING)
-    _period(world, "2026", dt.date(2026, 1, 1), dt.date(2026, 12, 31), PeriodState.ACTIVE)
+    _period(world, "2026", dt.date(2026, 1, 1), dt.date(2026, 12, 31), PeriodState.ACTIVE, "year")
     periods = queries.periods_of(world.admin)
     assert queries.current_period(periods, TODAY) == world.period
 

@@ -506,3 +506,18 @@ def test_a_key_result_and_initiative_reject_another_orgs_people_and_teams(
             title="x",
             owner=globex["person"],
         )
+
+
+def test_a_viewer_cannot_own_an_objective_or_a_key_result(
+    world: World, objective: Objective
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.create_objective(
+            actor=world.admin, period=world.period, title="Vic's", owner_person=world.viewer
+        )
+    assert error_fields(caught) == {"owner_person"}
+    with pytest.raises(ValidationError) as caught:
+        services.create_key_result(
+            actor=world.admin, objective=objective, title="Vic's KR", owner=world.viewer
+        )
+    assert error_fields(caught) == {"owner"}

@@ -25,6 +25,13 @@ from cairn.orgs.models import Member, Role, Team
 pytestmark = pytest.mark.django_db
 
 
+def loner(world: World) -> Member:
+    """A plain member in no team: sees private items only by owning them or by a share."""
+    return org_services.add_member(
+        organization=world.org, email="lou@acme.test", role=Role.MEMBER, actor=world.admin
+    )
+
+
 def fresh(member: Member) -> Member:
     """The member as a new request would load it (the gate caches team ids per instance)."""
     return Member.objects.select_related("organization", "user").get(pk=member.pk)
@@ -133,8 +140,9 @@ def test_a_private_objective_is_hidden_from_the_rest_of_the_org(
 
 
 def test_a_private_objective_is_visible_to_its_owner(world: World) -> None:
-    objective = private(world, owner_person=world.viewer)
-    assert sees(world.viewer, objective)
+    owner = loner(world)
+    objective = private(world, owner_person=owner)
+    assert sees(owner, objective)
     assert not sees(world.member, objective)
 
 
@@ -242,8 +250,9 @@ def test_a_private_key_result_is_hidden_inside_a_public_objective(
 
 
 def test_a_private_key_result_is_visible_to_its_owner(world: World, private_kr: KeyResult) -> None:
-    okr_services.update_key_result(key_result=private_kr, actor=world.admin, owner=world.viewer)
-    assert sees_kr(world.viewer, private_kr)
+    owner = loner(world)
+    okr_services.update_key_result(key_result=private_kr, actor=world.admin, owner=owner)
+    assert sees_kr(owner, private_kr)
     assert not sees_kr(world.member, private_kr)
 
 
@@ -255,8 +264,9 @@ def test_a_private_key_result_is_visible_to_the_objectives_owning_teams(
 
 
 def test_a_private_key_result_is_visible_to_the_objectives_owner(world: World) -> None:
+    owner = loner(world)
     objective = okr_services.create_objective(
-        actor=world.admin, period=world.period, title="Mine", owner_person=world.viewer
+        actor=world.admin, period=world.period, title="Mine", owner_person=owner
     )
     result = okr_services.create_key_result(
         actor=world.admin,
@@ -265,7 +275,7 @@ def test_a_private_key_result_is_visible_to_the_objectives_owner(world: World) -
         visibility="private",
         owner=world.admin,
     )
-    assert sees_kr(world.viewer, result)
+    assert sees_kr(owner, result)
     assert not sees_kr(world.member, result)
 
 
@@ -293,11 +303,13 @@ def test_a_viewer_may_read_but_not_write(world: World, everything: dict, kind: s
 
 
 def test_a_viewer_cannot_write_even_what_they_own(world: World) -> None:
+    owner = loner(world)
     objective = okr_services.create_objective(
-        actor=world.admin, period=world.period, title="Viewer's", owner_person=world.viewer
+        actor=world.admin, period=world.period, title="Lou's", owner_person=owner
     )
+    org_services.change_member(member=owner, actor=world.admin, role=Role.VIEWER)
     with pytest.raises(PermissionDenied):
-        access.objective_for(fresh(world.viewer), objective.uid, write=True)
+        access.objective_for(fresh(owner), objective.uid, write=True)
 
 
 def test_a_member_who_does_not_own_an_item_may_read_but_not_write(world: World) -> None:

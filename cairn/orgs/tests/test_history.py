@@ -127,13 +127,13 @@ def test_changing_a_key_result_records_from_and_to(world: World, key_result: Key
         key_result=key_result,
         actor=world.admin,
         target_value=Decimal("250000.5"),
-        owner=world.viewer,
+        owner=world.admin,
     )
     event = last_event(world, "key_result", key_result.uid)
     assert (event.action, event.actor) == (Action.UPDATED, world.admin)
     assert event.changes == {
         "target_value": ["500000", "250000.5"],
-        "owner": ["Mia Member", "Vic Viewer"],
+        "owner": ["Mia Member", "Ada Admin"],
     }
 
 

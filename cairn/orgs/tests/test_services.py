@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from cairn.conftest import World
 from cairn.okrs import services as okr_services
 from cairn.orgs import services
-from cairn.orgs.models import Member, Period, PeriodKind, Role, Team
+from cairn.orgs.models import Member, Period, PeriodKind, PeriodState, Role, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -303,3 +303,38 @@ def test_a_period_with_objectives_cannot_be_deleted(world: World) -> None:
 
 def test_members_are_scoped_to_their_organization(world: World) -> None:
     assert set(Member.objects.in_org(world.org)) == {world.admin, world.member, world.viewer}
+
+
+def test_a_second_period_of_the_same_kind_with_the_same_dates_is_rejected(world: World) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.create_period(
+            organization=world.org,
+            actor=world.admin,
+            name="Dup Q4",
+            start=world.period.start,
+            end=world.period.end,
+        )
+    assert set(caught.value.message_dict) == {"start"}
+
+
+def test_two_active_periods_of_one_kind_may_not_overlap(world: World) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.create_period(
+            organization=world.org,
+            actor=world.admin,
+            name="November push",
+            start=dt.date(2026, 11, 1),
+            end=dt.date(2026, 11, 30),
+            state=PeriodState.ACTIVE,
+        )
+    assert set(caught.value.message_dict) == {"state"}
+    year = services.create_period(
+        organization=world.org,
+        actor=world.admin,
+        name="2026",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        kind=PeriodKind.YEAR,
+        state=PeriodState.ACTIVE,
+    )
+    assert year.state == PeriodState.ACTIVE

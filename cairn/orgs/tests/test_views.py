@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -169,3 +171,47 @@ def test_the_settings_service_validates_on_its_own(world: World) -> None:
     }
     with pytest.raises(TypeError):
         services.update_organization(organization=world.org, actor=world.admin, slug="evil")
+
+
+def test_a_person_changes_their_password(member_client: Client, world: World) -> None:
+    page = member_client.get(reverse("password_change"))
+    assert page.status_code == 200
+    response = member_client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-much-better-passphrase",
+            "new_password2": "a-much-better-passphrase",
+        },
+    )
+    assert response.status_code == 302
+    world.member.user.refresh_from_db()
+    assert world.member.user.check_password("a-much-better-passphrase")
+
+
+def test_a_refused_write_explains_itself_on_a_page_with_navigation(
+    viewer_client: Client, world: World
+) -> None:
+    response = viewer_client.get(reverse("orgs:team_create", args=["acme"]))
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Only admins can do this." in body
+    assert reverse("okrs:home", args=["acme"]) in body
+
+
+def test_a_missing_page_is_a_friendly_404(member_client: Client, world: World) -> None:
+    response = member_client.get("/o/acme/objectives/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+    assert "not shared with you" in response.content.decode()
+
+
+def test_times_on_an_organizations_pages_use_its_time_zone(
+    admin_client: Client, world: World
+) -> None:
+    services.update_organization(
+        organization=world.org, actor=world.admin, time_zone="Asia/Ho_Chi_Minh"
+    )
+    event = HistoryEvent.objects.filter(organization=world.org).latest("at")
+    local = event.at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    response = admin_client.get(reverse("orgs:settings", args=["acme"]))
+    assert local.isoformat(timespec="seconds")[:19] in response.content.decode()
