@@ -23,7 +23,7 @@ from cairn.okrs.models import (
     Visibility,
 )
 from cairn.orgs.access import team_ids_of
-from cairn.orgs.models import Member, Period, Team
+from cairn.orgs.models import Member, Period, Role, Team
 
 
 def add_service_error(form: forms.Form, exc: ValidationError) -> None:
@@ -45,12 +45,26 @@ def active_members(member: Member) -> QuerySet[Member]:
     )
 
 
+def possible_owners(member: Member) -> QuerySet[Member]:
+    """People who can own an objective, key result or initiative: viewers cannot write."""
+    return active_members(member).exclude(role=Role.VIEWER)
+
+
+# Choices travel as public uids, never as sequential row ids (STYLE.md, database habits).
 class MemberChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "uid")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 
 
 class MembersChoiceField(forms.ModelMultipleChoiceField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "uid")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 
@@ -60,7 +74,9 @@ class ObjectiveForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    period = forms.ModelChoiceField(label=_("Period"), queryset=Period.objects.none())
+    period = forms.ModelChoiceField(
+        label=_("Period"), queryset=Period.objects.none(), to_field_name="uid"
+    )
     owner_person = MemberChoiceField(
         label=_("A person"),
         queryset=Member.objects.none(),
@@ -71,6 +87,7 @@ class ObjectiveForm(forms.Form):
     owner_teams = forms.ModelMultipleChoiceField(
         label=_("…or one or more teams"),
         queryset=Team.objects.none(),
+        to_field_name="uid",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Two or more teams make it a shared OKR."),
@@ -95,7 +112,7 @@ class ObjectiveForm(forms.Form):
         org = member.organization
         self.fields["period"].queryset = Period.objects.in_org(org).order_by("-start", "-end")  # type: ignore[attr-defined]
         people = active_members(member)
-        self.fields["owner_person"].queryset = people  # type: ignore[attr-defined]
+        self.fields["owner_person"].queryset = possible_owners(member)  # type: ignore[attr-defined]
         self.fields["shared_with"].queryset = people  # type: ignore[attr-defined]
         teams = Team.objects.in_org(org).order_by("name")
         if not member.is_admin:
@@ -148,7 +165,7 @@ class KeyResultForm(forms.Form):
     def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = active_members(member)
-        self.fields["owner"].queryset = people  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = possible_owners(member)  # type: ignore[attr-defined]
         self.fields["shared_with"].queryset = people  # type: ignore[attr-defined]
         self.fields["start_value"].help_text = _("A milestone ignores start and target.")
 
@@ -165,10 +182,13 @@ class KeyResultForm(forms.Form):
 
 class InitiativeForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), to_field_name="uid"
+    )
     key_result = forms.ModelChoiceField(
         label=_("Key result"),
         queryset=KeyResult.objects.none(),
+        to_field_name="uid",
         required=False,
         empty_label=_("The objective as a whole"),
     )
@@ -191,7 +211,7 @@ class InitiativeForm(forms.Form):
         self.fields["key_result"].queryset = KeyResult.objects.visible_to(member).filter(  # type: ignore[attr-defined]
             objective=objective
         )
-        self.fields["owner"].queryset = active_members(member)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = possible_owners(member)  # type: ignore[attr-defined]
 
 
 class AlignForm(forms.Form):

@@ -192,7 +192,7 @@ def update_objective(
     if "period" in fields:
         _same_org(actor, fields["period"])
         if fields["period"].pk != objective.period_id:
-            _check_alignment_periods_after_move(objective, fields["period"])
+            _check_alignment_periods_after_move(objective, fields["period"], actor)
 
     before = history.snapshot(objective, OBJECTIVE_FIELDS)
     before["owner_teams"] = sorted(team.name for team in current_teams)
@@ -286,7 +286,16 @@ def _would_cycle(child: Objective, parent_objective_id: int) -> bool:
     return False
 
 
-def _check_alignment_periods_after_move(objective: Objective, period: Period) -> None:
+def _title_for(actor: Member, objective: Objective) -> str:
+    """An objective's title as `actor` may read it: an error message is a page, too."""
+    if Objective.objects.visible_to(actor).filter(pk=objective.pk).exists():
+        return objective.title
+    return str(_("a private objective"))
+
+
+def _check_alignment_periods_after_move(
+    objective: Objective, period: Period, actor: Member
+) -> None:
     for link in objective.alignments_up.select_related(
         "parent_objective__period", "parent_key_result__objective__period"
     ):
@@ -297,7 +306,7 @@ def _check_alignment_periods_after_move(objective: Objective, period: Period) ->
                     "period": _(
                         "It is aligned to “%(title)s”, whose period does not cover this one."
                     )
-                    % {"title": parent.title}
+                    % {"title": _title_for(actor, parent)}
                 }
             )
     # Objectives aligned to this one must stay inside its period, too.
@@ -311,7 +320,7 @@ def _check_alignment_periods_after_move(objective: Objective, period: Period) ->
                         "“%(title)s” is aligned to it, and this period does not cover that "
                         "objective's period."
                     )
-                    % {"title": child_link.child.title}
+                    % {"title": _title_for(actor, child_link.child)}
                 }
             )
 

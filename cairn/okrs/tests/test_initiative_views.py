@@ -21,9 +21,9 @@ def url(name: str, *args: object) -> str:
 def data(world: World, **overrides: object) -> dict[str, object]:
     values: dict[str, object] = {
         "title": "Run a closed beta",
-        "team": str(world.team.pk),
+        "team": str(world.team.uid),
         "state": "planned",
-        "owner": str(world.member.pk),
+        "owner": str(world.member.uid),
         "due": "2026-11-30",
     }
     values.update(overrides)
@@ -102,7 +102,7 @@ def test_team_member_adds_an_initiative_to_a_key_result(
     world: World, member_client: Client, objective: Objective, key_result: KeyResult
 ) -> None:
     response = member_client.post(
-        url("initiative_new", objective.uid), data(world, key_result=str(key_result.pk))
+        url("initiative_new", objective.uid), data(world, key_result=str(key_result.uid))
     )
     assert response.status_code == 302
     created = Initiative.objects.get()
@@ -135,7 +135,7 @@ def test_a_member_of_another_team_may_add_only_their_own_teams_work(
     form = member_client.get(url("initiative_new", theirs.uid)).context["form"]
     assert list(form.fields["team"].queryset) == [world.team]
     rejected = member_client.post(
-        url("initiative_new", theirs.uid), data(world, team=str(world.other_team.pk))
+        url("initiative_new", theirs.uid), data(world, team=str(world.other_team.uid))
     )
     assert "team" in rejected.context["form"].errors
     assert member_client.post(url("initiative_new", theirs.uid), data(world)).status_code == 302

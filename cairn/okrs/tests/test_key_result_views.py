@@ -29,7 +29,7 @@ def kr_data(world: World, **overrides: object) -> dict[str, object]:
         "unit": "%",
         "direction": "",
         "weight": "1",
-        "owner": str(world.member.pk),
+        "owner": str(world.member.uid),
         "visibility": "public",
     }
     data.update(overrides)

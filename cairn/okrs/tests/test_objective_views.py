@@ -26,8 +26,8 @@ def objective_form_data(world: World, **overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
         "title": "Delight our first customers",
         "description": "Why it matters",
-        "period": str(world.period.pk),
-        "owner_teams": [str(world.team.pk)],
+        "period": str(world.period.uid),
+        "owner_teams": [str(world.team.uid)],
         "visibility": "public",
     }
     data.update(overrides)
@@ -228,7 +228,7 @@ def test_member_creates_a_team_objective_and_is_redirected_to_it(
 
 
 def test_admin_creates_a_shared_objective_for_any_teams(world: World, admin_client: Client) -> None:
-    data = objective_form_data(world, owner_teams=[str(world.team.pk), str(world.other_team.pk)])
+    data = objective_form_data(world, owner_teams=[str(world.team.uid), str(world.other_team.uid)])
     assert admin_client.post(url("objective_new"), data).status_code == 302
     created = Objective.objects.get(title="Delight our first customers")
     assert created.owner_teams.count() == 2
@@ -244,7 +244,7 @@ def test_new_objective_form_offers_a_member_only_their_own_teams(
 def test_new_objective_rejects_another_teams_ownership_for_a_member(
     world: World, member_client: Client
 ) -> None:
-    data = objective_form_data(world, owner_teams=[str(world.other_team.pk)])
+    data = objective_form_data(world, owner_teams=[str(world.other_team.uid)])
     response = member_client.post(url("objective_new"), data)
     assert response.status_code == 200
     assert response.context["form"].errors["owner_teams"]
@@ -275,7 +275,7 @@ def test_new_objective_shows_the_services_error_when_it_has_no_owner(
 def test_new_objective_for_a_person_and_teams_at_once_is_rejected(
     world: World, member_client: Client
 ) -> None:
-    data = objective_form_data(world, owner_person=str(world.member.pk))
+    data = objective_form_data(world, owner_person=str(world.member.uid))
     response = member_client.post(url("objective_new"), data)
     assert "owner_teams" in response.context["form"].errors
     assert not Objective.objects.exists()
@@ -328,7 +328,7 @@ def test_admin_edits_any_objective(
 ) -> None:
     data = objective_form_data(
         world,
-        owner_teams=[str(world.other_team.pk)],
+        owner_teams=[str(world.other_team.uid)],
         title="PRIVATE-MARKER renamed",
         visibility="private",
     )
