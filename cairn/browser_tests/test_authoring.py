@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cairn.browser_tests.test_smoke import sign_in
-from cairn.okrs.demo import DEMO_PASSWORD, email_of, load_demo
+from cairn.okrs.demo import DEMO_PASSWORD, SHARED_OBJECTIVE, email_of, load_demo
 from cairn.okrs.models import KeyResult, Objective
 
 pytestmark = pytest.mark.browser
@@ -62,3 +62,33 @@ def test_a_member_creates_an_objective_with_two_key_results_and_finds_it_on_the_
     page.wait_for_url("**/teams/*/")
     expect(page.get_by_text(TITLE)).to_be_visible()
     screenshot(page, "team-page-with-new-objective")
+
+
+def test_an_in_place_edit_with_an_error_keeps_the_section_and_saves_once_fixed(
+    page: Any, screenshot: Callable[[Any, str], Path]
+) -> None:
+    from playwright.sync_api import expect
+
+    demo = load_demo()
+    objective = Objective.objects.get(title=SHARED_OBJECTIVE, organization=demo.organization)
+    sign_in(page, email_of("mia"), DEMO_PASSWORD)
+    page.wait_for_url("**/o/acme/**")
+    page.goto(f"/o/acme/objectives/{objective.uid}/")
+
+    section = page.locator("#key-results")
+    section.get_by_role("link", name="Edit").first.click()
+    form = section.locator("form.kr-form")
+    form.locator("input[name=title]").fill("")
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".errorlist")).to_be_visible()
+    # The other key results and the heading are still on the page.
+    expect(page.get_by_role("heading", name="Key results")).to_be_visible()
+    expect(section.locator("tbody tr")).to_have_count(5)
+    screenshot(page, "in-place-error")
+
+    form.locator("input[name=title]").fill("Reach 600,000 daily active users on the free tier")
+    form.get_by_role("button", name="Save").click()
+    expect(section.get_by_text("Reach 600,000 daily active users on the free tier")).to_be_visible()
+    assert KeyResult.objects.filter(
+        objective=objective, title="Reach 600,000 daily active users on the free tier"
+    ).exists()

@@ -282,3 +282,28 @@ def test_admin_deletes_a_key_result_as_a_plain_form(
     response = admin_client.post(url("key_result_delete", key_result.uid))
     assert response["Location"] == url("objective", objective.uid)
     assert not KeyResult.objects.filter(pk=key_result.pk).exists()
+
+
+def test_an_invalid_in_place_edit_replaces_only_its_own_row(
+    world: World, member_client: Client, key_result: KeyResult
+) -> None:
+    response = member_client.post(
+        url("key_result_edit", key_result.uid),
+        {**kr_data(world), "title": ""},
+        headers=HTMX,
+    )
+    # The success response refreshes the whole section; an error must not wipe it out.
+    assert response["HX-Retarget"] == "closest [data-slot]"
+    assert response["HX-Reswap"] == "outerHTML"
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<tr id="kr-{key_result.uid}" class="row-form" data-slot>')
+    assert "errorlist" in html
+
+
+def test_a_valid_in_place_edit_is_not_retargeted(
+    world: World, member_client: Client, key_result: KeyResult
+) -> None:
+    response = member_client.post(
+        url("key_result_edit", key_result.uid), kr_data(world), headers=HTMX
+    )
+    assert "HX-Retarget" not in response

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from cairn.lib.htmx import render_page
 from cairn.okrs import queries
 from cairn.orgs.models import Member, Period
 
@@ -59,3 +60,17 @@ def render_fragments(
         for name in oob
     ]
     return HttpResponse("".join(parts))
+
+
+def render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A form page, or in place its `form` partial.
+
+    An in-place form posts to refresh its whole section on success; when it comes back with
+    errors it must replace only itself, so the response retargets to the element around the
+    form that carries `data-slot`.
+    """
+    response = render_page(request, template, context, fragment="form")
+    if is_htmx(request) and request.method == "POST":
+        response["HX-Retarget"] = "closest [data-slot]"
+        response["HX-Reswap"] = "outerHTML"
+    return response

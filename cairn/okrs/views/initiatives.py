@@ -11,11 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from cairn.lib.htmx import render_page
 from cairn.okrs import services
 from cairn.okrs.forms import InitiativeForm, add_service_error
 from cairn.okrs.models import Initiative, Objective
-from cairn.okrs.views.common import is_htmx, next_url
+from cairn.okrs.views.common import is_htmx, next_url, render_form
 from cairn.okrs.views.objectives import objective_sections, objective_url
 from cairn.orgs.access import (
     can_edit_objective,
@@ -93,7 +92,7 @@ def initiative_new(request: HttpRequest, member: Member, objective: uuid.UUID) -
         "in_place": "new" if is_htmx(request) else "",
         "slot": f"ini-new-{wanted}" if wanted and _is_uuid(wanted) else "ini-new",
     }
-    return render_page(request, FORM_TEMPLATE, context, fragment="form")
+    return render_form(request, FORM_TEMPLATE, context)
 
 
 def _is_uuid(value: str) -> bool:
@@ -138,7 +137,7 @@ def initiative_edit(request: HttpRequest, member: Member, initiative: uuid.UUID)
         "cancel_url": next_url(request, objective_url(member, item.objective)),
         "in_place": "item" if is_htmx(request) else "",
     }
-    return render_page(request, FORM_TEMPLATE, context, fragment="form")
+    return render_form(request, FORM_TEMPLATE, context)
 
 
 @org_view

@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cairn.lib.htmx import render_page
+from cairn.lib.numbers import tidy
 from cairn.okrs import queries, services
 from cairn.okrs.forms import KeyResultForm, add_service_error
 from cairn.okrs.models import Initiative
-from cairn.okrs.views.common import is_htmx, next_url, org_today
+from cairn.okrs.views.common import is_htmx, next_url, org_today, render_form
 from cairn.okrs.views.objectives import objective_sections, objective_url
 from cairn.orgs.access import (
     can_edit_initiative,
@@ -83,7 +83,7 @@ def key_result_new(request: HttpRequest, member: Member, objective: uuid.UUID) -
         "cancel_url": objective_url(member, the_objective),
         "in_place": "new" if is_htmx(request) else "",
     }
-    return render_page(request, FORM_TEMPLATE, context, fragment="form")
+    return render_form(request, FORM_TEMPLATE, context)
 
 
 @org_view
@@ -104,6 +104,8 @@ def key_result_edit(request: HttpRequest, member: Member, key_result: uuid.UUID)
             "visibility",
         )
     }
+    for name in ("start_value", "target_value", "weight"):
+        initial[name] = tidy(initial[name])
     initial["shared_with"] = list(kr.shared_with.all())
     form = KeyResultForm(request.POST or None, member=member, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -129,7 +131,7 @@ def key_result_edit(request: HttpRequest, member: Member, key_result: uuid.UUID)
         "cancel_url": objective_url(member, kr.objective),
         "in_place": "row" if is_htmx(request) else "",
     }
-    return render_page(request, FORM_TEMPLATE, context, fragment="form")
+    return render_form(request, FORM_TEMPLATE, context)
 
 
 @org_view

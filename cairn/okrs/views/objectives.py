@@ -13,11 +13,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cairn.lib.htmx import render_page
 from cairn.okrs import queries, services
 from cairn.okrs.forms import AlignForm, ObjectiveForm, add_service_error
 from cairn.okrs.models import Alignment, Objective, Visibility
-from cairn.okrs.views.common import is_htmx, org_today, render_fragments, selected_period
+from cairn.okrs.views.common import (
+    is_htmx,
+    org_today,
+    render_form,
+    render_fragments,
+    selected_period,
+)
 from cairn.orgs.access import (
     can_edit_objective,
     objective_for,
@@ -110,7 +115,7 @@ def objective_new(request: HttpRequest, member: Member) -> HttpResponse:
         "action": request.get_full_path(),
         "cancel_url": reverse("okrs:home", args=[member.organization.slug]),
     }
-    return render_page(request, "okrs/objective_form.html", context, fragment="form")
+    return render_form(request, "okrs/objective_form.html", context)
 
 
 @org_view
@@ -156,7 +161,7 @@ def objective_edit(request: HttpRequest, member: Member, objective: uuid.UUID) -
         "cancel_url": objective_url(member, the_objective),
         "in_place": is_htmx(request),
     }
-    return render_page(request, "okrs/objective_form.html", context, fragment="form")
+    return render_form(request, "okrs/objective_form.html", context)
 
 
 @org_view
@@ -228,7 +233,7 @@ def objective_align(request: HttpRequest, member: Member, objective: uuid.UUID) 
         "cancel_url": objective_url(member, the_objective),
         "in_place": is_htmx(request),
     }
-    return render_page(request, "okrs/align_form.html", context, fragment="form")
+    return render_form(request, "okrs/align_form.html", context)
 
 
 @org_view

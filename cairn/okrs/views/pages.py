@@ -47,7 +47,7 @@ def team(request: HttpRequest, member: Member, team: uuid.UUID) -> HttpResponse:
     )
     context = {
         "member": member,
-        "nav": "home",
+        "nav": "teams",
         "team": the_team,
         "period": period,
         "periods": periods,
@@ -76,7 +76,7 @@ def person(request: HttpRequest, member: Member, person: uuid.UUID) -> HttpRespo
     ]
     context = {
         "member": member,
-        "nav": "home",
+        "nav": "people",
         "person": someone,
         "period": period,
         "periods": periods,
