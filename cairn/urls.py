@@ -25,4 +25,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("o/<slug:org>/", include("cairn.orgs.urls", namespace="orgs")),
     path("o/<slug:org>/", include("cairn.okrs.urls", namespace="okrs")),
+    path("o/<slug:org>/", include("cairn.checkins.urls", namespace="checkins")),
 ]

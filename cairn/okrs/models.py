@@ -184,6 +184,18 @@ class KeyResult(models.Model):
     )
     weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2, default=Decimal(1))
     position = models.PositiveIntegerField(default=0)
+    # The current Context (why it matters, baseline, tactic). Written at creation and by
+    # every Context check-in; a material change marks it out of date until the next one.
+    context_why = models.TextField(_("why it matters"), blank=True)
+    context_baseline = models.TextField(_("today's baseline"), blank=True)
+    context_tactic = models.TextField(_("tactic for the period"), blank=True)
+    context_outdated = models.BooleanField(_("context out of date"), default=False)
+    # Roll-ups of the check-ins, updated in the check-in's own transaction so that lists
+    # never need a query per key result.
+    confidence = models.PositiveSmallIntegerField(_("confidence"), null=True, blank=True)
+    last_check_in_at = models.DateTimeField(_("last check-in"), null=True, blank=True)
+    next_up_due = models.DateField(_("next up due"), null=True, blank=True)
+    open_blockers = models.PositiveIntegerField(_("open blockers"), default=0)
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -224,6 +236,10 @@ class KeyResult(models.Model):
     @property
     def is_done(self) -> bool:
         return self.kind == KeyResultKind.MILESTONE and self.current_value >= self.target_value
+
+    @property
+    def has_context(self) -> bool:
+        return bool(self.context_why or self.context_baseline or self.context_tactic)
 
     @property
     def progress(self) -> float:

@@ -17,10 +17,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cairn.okrs import progress as progress_maths
-from cairn.okrs.models import Alignment, Initiative, KeyResult, Objective, ObjectiveTeam
+from cairn.okrs.models import (
+    Alignment,
+    Direction,
+    Initiative,
+    InitiativeState,
+    KeyResult,
+    KeyResultKind,
+    Objective,
+    ObjectiveTeam,
+    Visibility,
+)
 from cairn.orgs.access import can_edit_initiative, can_edit_key_result, can_edit_objective
-from cairn.orgs.history import history_of
-from cairn.orgs.models import HistoryEvent, Member, Organization, Period, PeriodState, Team
+from cairn.orgs.history import HistoryLine, describe, history_of
+from cairn.orgs.models import Member, Organization, Period, PeriodState, Team
 
 PACE_LABELS = {
     progress_maths.Pace.AHEAD: gettext_lazy("Ahead"),
@@ -316,15 +326,14 @@ def initiative_groups(
 
 # History ------------------------------------------------------------------------------------
 
+# Added to the base labels of `cairn.orgs.history`; "<target_kind>.<field>" keys come first.
 FIELD_LABELS: dict[str, Any] = {
-    "title": gettext_lazy("title"),
-    "description": gettext_lazy("description"),
     "period": gettext_lazy("period"),
     "owner_person": gettext_lazy("owner"),
     "owner_teams": gettext_lazy("owning teams"),
     "owner": gettext_lazy("owner"),
     "visibility": gettext_lazy("visibility"),
-    "kind": gettext_lazy("kind"),
+    "key_result.kind": gettext_lazy("kind"),
     "start_value": gettext_lazy("start"),
     "target_value": gettext_lazy("target"),
     "current_value": gettext_lazy("current value"),
@@ -333,35 +342,23 @@ FIELD_LABELS: dict[str, Any] = {
     "weight": gettext_lazy("weight"),
     "team": gettext_lazy("team"),
     "key_result": gettext_lazy("key result"),
-    "state": gettext_lazy("state"),
+    "initiative.state": gettext_lazy("state"),
     "due": gettext_lazy("due"),
     "aligned_to": gettext_lazy("aligned to"),
 }
 
+CHOICE_LABELS: dict[str, dict[Any, Any]] = {
+    "key_result.kind": dict(KeyResultKind.choices),
+    "direction": dict(Direction.choices),
+    "visibility": dict(Visibility.choices),
+    "initiative.state": dict(InitiativeState.choices),
+}
 
-@dataclass
-class HistoryChange:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryLine:
-    event: HistoryEvent
-    changes: list[HistoryChange]
-
-
-def _text(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "—"
-    return str(value)
+NUMBER_FIELDS = frozenset({"start_value", "target_value", "current_value", "weight"})
 
 
 def history_lines(member: Member, target_kind: str, target_uid: uuid.UUID) -> list[HistoryLine]:
-    """The item's history, readable: who, when, field from -> to.
+    """The item's history as sentences ("changed target from 500,000 to 250,000").
 
     An alignment entry names its parent; a parent the member cannot see (a private objective
     or key result) is not named.
@@ -385,21 +382,15 @@ def history_lines(member: Member, target_kind: str, target_uid: uuid.UUID) -> li
             .filter(title__in=aligned_titles)
             .values_list("title", flat=True)
         )
-    lines = []
-    for event in events:
-        changes = []
-        for name, pair in (event.changes or {}).items():
-            old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-            if name == "aligned_to" and not member.is_admin:
-                hidden = _("a private item")
-                old, new = (v if v is None or v in visible_titles else hidden for v in (old, new))
-            changes.append(
-                HistoryChange(
-                    label=str(FIELD_LABELS.get(name, name)), old=_text(old), new=_text(new)
-                )
-            )
-        lines.append(HistoryLine(event=event, changes=changes))
-    return lines
+
+    def hide(name: str, value: Any) -> Any:
+        if name != "aligned_to" or member.is_admin or value is None or value in visible_titles:
+            return value
+        return _("a private item")
+
+    return describe(
+        events, labels=FIELD_LABELS, choices=CHOICE_LABELS, numbers=NUMBER_FIELDS, hide=hide
+    )
 
 
 # Team and person pages ----------------------------------------------------------------------

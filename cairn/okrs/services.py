@@ -46,6 +46,8 @@ KEY_RESULT_FIELDS = (
     "weight",
     "visibility",
 )
+# A change to these makes the key result's Context out of date (the check-in text's rule).
+MATERIAL_FIELDS = ("target_value", "start_value", "kind", "direction", "owner")
 INITIATIVE_FIELDS = ("title", "description", "team", "owner", "key_result", "state", "due")
 
 
@@ -443,6 +445,9 @@ def create_key_result(
     description: str = "",
     visibility: str = Visibility.PUBLIC,
     shared_with: Iterable[Member] = (),
+    context_why: str = "",
+    context_baseline: str = "",
+    context_tactic: str = "",
 ) -> KeyResult:
     _same_org(actor, objective, owner)
     _check_owner(owner, "owner")
@@ -468,6 +473,9 @@ def create_key_result(
         description=description,
         owner=owner or objective.owner_person or actor,
         current_value=values["start_value"],
+        context_why=context_why.strip(),
+        context_baseline=context_baseline.strip(),
+        context_tactic=context_tactic.strip(),
         position=position,
         visibility=visibility,
         created_by=actor,
@@ -524,6 +532,13 @@ def update_key_result(
     fields.update(normalised)
     kind_changed = fields["kind"] != key_result.kind
     before = history.snapshot(key_result, KEY_RESULT_FIELDS)
+    material = history.diff(
+        {name: before[name] for name in MATERIAL_FIELDS},
+        {
+            name: history.snapshot_value(fields.get(name, getattr(key_result, name)))
+            for name in MATERIAL_FIELDS
+        },
+    )
     for key, value in fields.items():
         setattr(key_result, key, value)
     update_fields = [*fields, "updated_at"]
@@ -531,6 +546,9 @@ def update_key_result(
         # A new kind measures on a new scale: the old value means nothing on it.
         key_result.current_value = key_result.start_value
         update_fields.append("current_value")
+    if material and key_result.has_context and not key_result.context_outdated:
+        key_result.context_outdated = True
+        update_fields.append("context_outdated")
     key_result.updated_at = timezone.now()
     key_result.save(update_fields=update_fields)
     if shared_with is not None:

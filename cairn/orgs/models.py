@@ -94,6 +94,9 @@ class Organization(models.Model):
     checkin_cadence = models.CharField(
         _("check-in cadence"), max_length=16, choices=Cadence.choices, default=Cadence.WEEKLY
     )
+    checkin_weekday = models.PositiveSmallIntegerField(
+        _("check-ins are due on"), choices=Weekday.choices, default=Weekday.FRIDAY
+    )
     default_language = models.CharField(_("default language"), max_length=8, default="en")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -126,6 +129,7 @@ class Member(models.Model):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     title = models.CharField(_("job title"), max_length=120, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    reminder_emails = models.BooleanField(_("check-in reminder e-mails"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = OrgQuerySet.as_manager()

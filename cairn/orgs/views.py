@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cairn.lib.htmx import render_page
-from cairn.orgs import queries, services
+from cairn.orgs import history, queries, services
 from cairn.orgs.access import org_view, other_member_for, period_for, require_admin, team_for
 from cairn.orgs.forms import (
     MemberCreateForm,
@@ -100,8 +100,14 @@ def team_edit(request: HttpRequest, member: Member, team: str) -> HttpResponse:
                 return redirect("orgs:teams", member.organization.slug)
             form = TeamForm(organization=member.organization, team=obj)
             saved = True
-    history = queries.readable_history(member.organization, "team", obj.uid)
-    context = _context(member, "teams", team=obj, form=form, history=history, saved=saved)
+    context = _context(
+        member,
+        "teams",
+        team=obj,
+        form=form,
+        history=history.readable_history(member.organization, "team", obj.uid),
+        saved=saved,
+    )
     return render_page(request, "orgs/team_form.html", context, fragment="form")
 
 
@@ -203,8 +209,14 @@ def person_edit(request: HttpRequest, member: Member, person: str) -> HttpRespon
                 return redirect("orgs:people", member.organization.slug)
             form = MemberEditForm(person=other)
             saved = True
-    history = queries.readable_history(member.organization, "member", other.uid)
-    context = _context(member, "people", person=other, form=form, history=history, saved=saved)
+    context = _context(
+        member,
+        "people",
+        person=other,
+        form=form,
+        history=history.readable_history(member.organization, "member", other.uid),
+        saved=saved,
+    )
     return render_page(request, "orgs/person_edit.html", context, fragment="form")
 
 
@@ -268,8 +280,14 @@ def period_edit(request: HttpRequest, member: Member, period: str) -> HttpRespon
                 return redirect("orgs:periods", member.organization.slug)
             form = PeriodForm(period=obj)
             saved = True
-    history = queries.readable_history(member.organization, "period", obj.uid)
-    context = _context(member, "periods", period=obj, form=form, history=history, saved=saved)
+    context = _context(
+        member,
+        "periods",
+        period=obj,
+        form=form,
+        history=history.readable_history(member.organization, "period", obj.uid),
+        saved=saved,
+    )
     return render_page(request, "orgs/period_form.html", context, fragment="form")
 
 
@@ -321,6 +339,11 @@ def settings(request: HttpRequest, member: Member) -> HttpResponse:
                 return redirect("orgs:settings", organization.slug)
             form = OrganizationForm(organization=organization)
             saved = True
-    history = queries.readable_history(organization, "organization", organization.uid)
-    context = _context(member, "settings", form=form, history=history, saved=saved)
+    context = _context(
+        member,
+        "settings",
+        form=form,
+        history=history.readable_history(organization, "organization", organization.uid),
+        saved=saved,
+    )
     return render_page(request, "orgs/settings.html", context, fragment="form")

@@ -199,12 +199,16 @@ def test_alignment_lists_only_visible_parents_and_children(
 
 def test_history_lines_are_readable(world: World, objective: Objective) -> None:
     services.update_objective(objective=objective, actor=world.member, title="New title")
-    [updated, created] = queries.history_lines(world.member, "objective", objective.uid)
-    assert updated.event.actor == world.member
-    [change] = updated.changes
-    assert (change.label, change.old, change.new) == (
-        "title",
-        "Launch the Acme product successfully",
-        "New title",
+    services.update_objective(
+        objective=objective, actor=world.admin, owner_teams=[world.team, world.other_team]
     )
-    assert any(c.label == "owning teams" and c.new == "Product" for c in created.changes)
+    [teams, renamed, created] = queries.history_lines(world.member, "objective", objective.uid)
+    assert (teams.actor, teams.text) == (
+        "Ada Admin",
+        "changed owning teams from Product to Platform, Product",
+    )
+    assert (renamed.actor, renamed.text) == (
+        world.member.name,
+        "changed title from Launch the Acme product successfully to New title",
+    )
+    assert created.text == "created Launch the Acme product successfully"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -248,3 +249,72 @@ def test_values_are_stored_in_a_readable_json_form() -> None:
 
 def test_diff_lists_only_changed_fields() -> None:
     assert history.diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == {"b": [2, 3], "c": [None, 4]}
+
+
+# Reading it: one sentence per change ---------------------------------------------------------
+
+
+def _event(action: str, changes: dict[str, Any], kind: str = "team", **extra: Any) -> HistoryEvent:
+    return HistoryEvent(
+        action=action, target_kind=kind, target_label="Product", changes=changes, **extra
+    )
+
+
+def test_describe_writes_a_sentence_for_each_change(world: World) -> None:
+    lines = history.describe(
+        [
+            _event(Action.CREATED, {"name": [None, "Product"]}, actor=world.admin),
+            _event(
+                Action.UPDATED, {"lead": ["Ada Admin", "Mia Member"], "description": ["", "Hi"]}
+            ),
+            _event(Action.UPDATED, {"parent": ["Platform", None]}),
+            _event(Action.ADDED, {"members": [None, "Mia Member"]}),
+            _event(Action.REMOVED, {"members": ["Mia Member", None]}),
+            _event(Action.DELETED, {}, note="merged"),
+        ]
+    )
+    assert [(line.actor, line.text) for line in lines] == [
+        ("Ada Admin", "created Product"),
+        ("Someone", "changed lead from Ada Admin to Mia Member"),
+        ("Someone", "set description to Hi"),
+        ("Someone", "cleared parent team (was Platform)"),
+        ("Someone", "added Mia Member"),
+        ("Someone", "removed Mia Member"),
+        ("Someone", "deleted Product"),
+    ]
+    assert lines[-1].note == "merged"
+
+
+def test_describe_shows_choices_by_label_keyed_by_the_kind_of_target() -> None:
+    extra_choices = {"key_result.kind": {"number": "Number"}}
+    [period, key_result, role] = history.describe(
+        [
+            _event(Action.UPDATED, {"kind": ["quarter", "year"]}, kind="period"),
+            _event(Action.UPDATED, {"kind": ["percent", "number"]}, kind="key_result"),
+            _event(Action.UPDATED, {"role": ["member", "admin"]}, kind="member"),
+        ],
+        labels={"key_result.kind": "measure"},
+        choices=extra_choices,
+    )
+    assert period.text == "changed kind from Quarter to Year"
+    assert key_result.text == "changed measure from percent to Number"
+    assert role.text == "changed role from Member to Admin"
+
+
+def test_describe_formats_numbers_and_lets_the_caller_hide_values() -> None:
+    def hide(name: str, value: Any) -> Any:
+        return "a private item" if name == "aligned_to" and value == "SECRET" else value
+
+    [target, aligned, unaligned] = history.describe(
+        [
+            _event(Action.UPDATED, {"target_value": ["500000", "250000"]}, kind="key_result"),
+            _event(Action.ADDED, {"aligned_to": [None, "SECRET"]}, kind="objective"),
+            _event(Action.REMOVED, {"aligned_to": ["Company goal", None]}, kind="objective"),
+        ],
+        labels={"target_value": "target"},
+        numbers={"target_value"},
+        hide=hide,
+    )
+    assert target.text == "changed target from 500,000 to 250,000"
+    assert aligned.text == "aligned to a private item"
+    assert unaligned.text == "removed alignment to Company goal"

@@ -1,0 +1,346 @@
+"""Writing check-ins. One transaction each: the check-in, its key result's roll-ups (value,
+confidence, next up, context) and the history event land together or not at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cairn.checkins.models import CheckIn, CheckInRevision, Outcome
+from cairn.lib import rhythm
+from cairn.okrs.models import KeyResult, KeyResultKind
+from cairn.orgs import history
+from cairn.orgs.models import Member, Organization
+
+# An author may correct their own check-in for this long; the earlier text is kept.
+CORRECTION_WINDOW = dt.timedelta(minutes=30)
+
+TEXT_FIELDS = (
+    "progress_comment",
+    "confidence_needs",
+    "confidence_mitigation",
+    "next_up_plan",
+    "reflection_learned",
+    "context_why",
+    "context_baseline",
+    "context_tactic",
+)
+REVISED_FIELDS = (
+    *TEXT_FIELDS,
+    "progress_value",
+    "confidence",
+    "next_up_due",
+    "reflection_outcome",
+    "is_insight",
+    "is_blocker",
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    value: Decimal | int | float | bool
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Confidence:
+    level: int
+    needs: str = ""
+    mitigation: str = ""
+
+
+@dataclass(frozen=True)
+class NextUp:
+    plan: str
+    due: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Reflection:
+    outcome: str
+    learned: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    why: str = ""
+    baseline: str = ""
+    tactic: str = ""
+
+
+def org_today(organization: Organization) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone = ZoneInfo(organization.time_zone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return timezone.localdate(timezone=zone)
+
+
+def default_next_up_due(organization: Organization, today: dt.date | None = None) -> dt.date:
+    """The next check-in day on the organization's cadence."""
+    return rhythm.next_check_in_day(
+        cadence=organization.checkin_cadence,
+        week_start=organization.week_start,
+        weekday=organization.checkin_weekday,
+        today=today or org_today(organization),
+    )
+
+
+def current_next_up(key_result: KeyResult) -> CheckIn | None:
+    """The latest live check-in with a Next Up: the one a new check-in reflects on."""
+    return (
+        CheckIn.objects.live()
+        .filter(key_result=key_result)
+        .exclude(next_up_plan="")
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def _progress_value(key_result: KeyResult, value: Decimal | int | float | bool) -> Decimal:
+    if key_result.kind == KeyResultKind.MILESTONE:
+        if isinstance(value, bool):
+            return Decimal(1) if value else Decimal(0)
+        if str(value) not in {"0", "1", "0.0", "1.0"}:
+            raise ValidationError({"progress_value": _("A milestone is done (1) or not (0).")})
+        return Decimal(str(value)).quantize(Decimal(1))
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({"progress_value": _("Enter a number.")}) from exc
+    if not number.is_finite():
+        raise ValidationError({"progress_value": _("Enter a number.")})
+    if key_result.kind == KeyResultKind.PERCENTAGE and not Decimal(0) <= number <= Decimal(100):
+        raise ValidationError({"progress_value": _("A percentage is between 0 and 100.")})
+    if abs(number) >= Decimal(10) ** 14:
+        raise ValidationError({"progress_value": _("That number is too large.")})
+    return number
+
+
+@transaction.atomic
+def record_check_in(
+    *,
+    key_result: KeyResult,
+    author: Member,
+    progress: Progress | None = None,
+    confidence: Confidence | None = None,
+    next_up: NextUp | None = None,
+    reflection: Reflection | None = None,
+    context: Context | None = None,
+    insight: bool = False,
+    blocker: bool = False,
+    at: dt.datetime | None = None,
+) -> CheckIn:
+    """Record a check-in with any of its sections (at least one), and roll it up onto the
+    key result: current value, confidence, next-up due date, context."""
+    if key_result.organization_id != author.organization_id:
+        raise ValidationError(_("That key result is not in this organization."))
+    if not (progress or confidence or next_up or reflection or context):
+        raise ValidationError(_("A check-in needs at least one section."))
+    check_in = CheckIn(
+        organization_id=key_result.organization_id,
+        key_result=key_result,
+        author=author,
+        at=at or timezone.now(),
+        is_insight=insight,
+        is_blocker=blocker,
+    )
+    kr_fields: list[str] = []
+    if progress is not None:
+        check_in.progress_value = _progress_value(key_result, progress.value)
+        check_in.progress_comment = progress.comment.strip()
+    if confidence is not None:
+        if not isinstance(confidence.level, int) or not 0 <= confidence.level <= 10:
+            raise ValidationError({"confidence": _("Confidence is a whole number from 0 to 10.")})
+        check_in.confidence = confidence.level
+        check_in.confidence_needs = confidence.needs.strip()
+        check_in.confidence_mitigation = confidence.mitigation.strip()
+    if next_up is not None:
+        plan = next_up.plan.strip()
+        if not plan:
+            raise ValidationError({"next_up_plan": _("Write what you will do, and how.")})
+        check_in.next_up_plan = plan
+        check_in.next_up_due = next_up.due or default_next_up_due(key_result.organization)
+        if check_in.next_up_due < check_in.at.date() - dt.timedelta(days=1):
+            raise ValidationError({"next_up_due": _("A Next Up is due in the future.")})
+    if reflection is not None:
+        if reflection.outcome not in Outcome.values:
+            raise ValidationError({"reflection_outcome": _("Choose done, partly or not done.")})
+        previous = current_next_up(key_result)
+        if previous is None:
+            raise ValidationError(
+                {"reflection_outcome": _("There is no earlier Next Up to reflect on.")}
+            )
+        check_in.reflects_on = previous
+        check_in.reflection_outcome = reflection.outcome
+        check_in.reflection_learned = reflection.learned.strip()
+    if context is not None:
+        why, baseline, tactic = (
+            context.why.strip(),
+            context.baseline.strip(),
+            context.tactic.strip(),
+        )
+        if not (why or baseline or tactic):
+            raise ValidationError({"context_why": _("Say why this result matters.")})
+        check_in.context_why, check_in.context_baseline, check_in.context_tactic = (
+            why,
+            baseline,
+            tactic,
+        )
+    check_in.save()
+
+    if check_in.has_progress:
+        key_result.current_value = check_in.progress_value  # type: ignore[assignment]
+        kr_fields.append("current_value")
+    if check_in.has_confidence:
+        key_result.confidence = check_in.confidence
+        kr_fields.append("confidence")
+    if check_in.has_next_up:
+        key_result.next_up_due = check_in.next_up_due
+        kr_fields.append("next_up_due")
+    elif check_in.has_reflection:
+        # The reflected-on Next Up is done with; without a new one the result goes still.
+        key_result.next_up_due = None
+        kr_fields.append("next_up_due")
+    if check_in.has_context:
+        key_result.context_why = check_in.context_why
+        key_result.context_baseline = check_in.context_baseline
+        key_result.context_tactic = check_in.context_tactic
+        key_result.context_outdated = False
+        kr_fields += ["context_why", "context_baseline", "context_tactic", "context_outdated"]
+    if check_in.is_blocker:
+        key_result.open_blockers += 1
+        kr_fields.append("open_blockers")
+    if key_result.last_check_in_at is None or check_in.at >= key_result.last_check_in_at:
+        key_result.last_check_in_at = check_in.at
+        kr_fields.append("last_check_in_at")
+    key_result.save(update_fields=kr_fields)
+    return check_in
+
+
+def can_correct(check_in: CheckIn, member: Member, now: dt.datetime | None = None) -> bool:
+    return (
+        not check_in.is_deleted
+        and check_in.author_id == member.pk
+        and member.can_write
+        and (now or timezone.now()) - check_in.at <= CORRECTION_WINDOW
+    )
+
+
+@transaction.atomic
+def correct_check_in(*, check_in: CheckIn, editor: Member, **changes: Any) -> CheckIn:
+    """The author fixes their own check-in within the correction window. The earlier text is
+    kept as a revision; values that feed the key result's roll-ups are not correctable here
+    (record a new check-in instead), only the words."""
+    if not can_correct(check_in, editor):
+        raise ValidationError(
+            _("Only the author can correct a check-in, within %(minutes)d minutes.")
+            % {"minutes": int(CORRECTION_WINDOW.total_seconds() // 60)}
+        )
+    unknown = set(changes) - set(TEXT_FIELDS)
+    if unknown:
+        raise ValidationError(_("Only the text of a check-in can be corrected."))
+    before = {name: history.snapshot_value(getattr(check_in, name)) for name in REVISED_FIELDS}
+    changed = [name for name, value in changes.items() if getattr(check_in, name) != value.strip()]
+    if not changed:
+        return check_in
+    for name in changed:
+        setattr(check_in, name, changes[name].strip())
+    if check_in.has_next_up is False and before["next_up_plan"]:
+        raise ValidationError({"next_up_plan": _("A Next Up cannot be emptied; write a new one.")})
+    check_in.edited_at = timezone.now()
+    check_in.save(update_fields=[*changed, "edited_at"])
+    CheckInRevision.objects.create(
+        organization_id=check_in.organization_id, check_in=check_in, editor=editor, before=before
+    )
+    return check_in
+
+
+def _recompute_rollups(key_result: KeyResult) -> None:
+    """After a deletion: the key result's roll-ups come from its latest live check-ins."""
+    live = CheckIn.objects.live().filter(key_result=key_result).order_by("-at", "-id")
+    latest_progress = live.filter(progress_value__isnull=False).first()
+    latest_confidence = live.filter(confidence__isnull=False).first()
+    latest_next_up = live.exclude(next_up_plan="").first()
+    latest = live.first()
+    key_result.current_value = (
+        latest_progress.progress_value  # type: ignore[assignment]
+        if latest_progress
+        else key_result.start_value
+    )
+    key_result.confidence = latest_confidence.confidence if latest_confidence else None
+    key_result.next_up_due = latest_next_up.next_up_due if latest_next_up else None
+    key_result.last_check_in_at = latest.at if latest else None
+    key_result.open_blockers = live.filter(
+        is_blocker=True, blocker_resolved_at__isnull=True
+    ).count()
+    key_result.save(
+        update_fields=[
+            "current_value",
+            "confidence",
+            "next_up_due",
+            "last_check_in_at",
+            "open_blockers",
+        ]
+    )
+
+
+@transaction.atomic
+def delete_check_in(*, check_in: CheckIn, actor: Member, reason: str = "") -> CheckIn:
+    """Admins delete a check-in by leaving a tombstone: the row stays, its text is cleared,
+    and who deleted it when is shown in its place."""
+    if not actor.is_admin:
+        raise ValidationError(_("Only admins can delete a check-in."))
+    if check_in.is_deleted:
+        return check_in
+    before = {name: history.snapshot_value(getattr(check_in, name)) for name in REVISED_FIELDS}
+    CheckInRevision.objects.create(
+        organization_id=check_in.organization_id, check_in=check_in, editor=actor, before=before
+    )
+    check_in.deleted_at = timezone.now()
+    check_in.deleted_by = actor
+    check_in.save(update_fields=["deleted_at", "deleted_by"])
+    history.record(
+        organization=actor.organization,
+        actor=actor,
+        action=history.Action.DELETED,
+        target_kind="check_in",
+        target_uid=check_in.uid,
+        target_label=str(check_in.key_result),
+        note=reason.strip(),
+    )
+    _recompute_rollups(check_in.key_result)
+    return check_in
+
+
+@transaction.atomic
+def resolve_blocker(*, check_in: CheckIn, actor: Member, how: str) -> CheckIn:
+    if not check_in.is_open_blocker:
+        raise ValidationError(_("This blocker is not open."))
+    if not actor.can_write:
+        raise ValidationError(_("Viewers have read-only access."))
+    how = how.strip()
+    if not how:
+        raise ValidationError({"how": _("Say how it was resolved.")})
+    check_in.blocker_resolved_at = timezone.now()
+    check_in.blocker_resolved_by = actor
+    check_in.blocker_resolution = how
+    check_in.save(
+        update_fields=["blocker_resolved_at", "blocker_resolved_by", "blocker_resolution"]
+    )
+    _count_open_blockers(check_in.key_result)
+    return check_in
+
+
+def _count_open_blockers(key_result: KeyResult) -> None:
+    key_result.open_blockers = CheckIn.objects.open_blockers().filter(key_result=key_result).count()
+    key_result.save(update_fields=["open_blockers"])

@@ -1,0 +1,5 @@
+from cairn.checkins.views import boards, story
+
+app_name = "checkins"
+
+urlpatterns = [*story.urlpatterns, *boards.urlpatterns]
