@@ -13,7 +13,7 @@ TEST_DATA_DIR := var/test
 .PHONY: help run test test-sqlite test-postgres lint clean
 
 help:
-	@echo "make run    install into .venv, migrate, load the demo if empty, serve at http://$(HOST):$(PORT)"
+	@echo "make run    install into .venv, migrate, load the demo if empty, serve at http://$(HOST):$(PORT) with the task worker"
 	@echo "make test   install dev tools, run the tests on SQLite (with the browser leg), then on PostgreSQL"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make clean  remove .venv and caches (keeps the data in var/)"
@@ -41,6 +41,11 @@ run: $(VENV)/.installed-run
 	@echo ""
 	@echo "Cairn is at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	@echo ""
+	@# The task worker (e-mails, and the reminder job every 15 minutes) runs beside the
+	@# server and stops with it, so reminders work without cron.
+	@$(BIN)/cairn worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/cairn serve --host $(HOST) --port $(PORT)
 
 test: test-sqlite test-postgres

@@ -33,10 +33,15 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Django's deployment checks plus Cairn's own",
         "[--fail-level ERROR]",
     ),
+    "remind": (
+        "remind",
+        "queue check-in reminders and team lead digests (idempotent; for cron)",
+        "[--org SLUG] [--now ISO]",
+    ),
     "worker": (
-        "db_worker",
-        "run the background task worker (django-tasks database backend)",
-        "[db_worker options]",
+        "worker",
+        "run the background task worker, and the reminder job on schedule",
+        "[--no-schedule] [--interval 900] [--poll 1] [--batch]",
     ),
     "manage": ("", "run any Django management command (migrate, createsuperuser, ...)", "..."),
 }

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "cairn.orgs",
     "cairn.okrs",
     "cairn.checkins",
+    "cairn.demo",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,10 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+
+# Where people reach Cairn: e-mails are read outside any request, so their links are built
+# from this rather than from a Host header.
+CAIRN_BASE_URL = env_str("CAIRN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cairn.browser_tests.test_smoke import sign_in
-from cairn.okrs.demo import DEMO_PASSWORD, SHARED_OBJECTIVE, email_of, load_demo
+from cairn.demo.loader import DEMO_PASSWORD, SHARED_OBJECTIVE, email_of, load_demo
 from cairn.okrs.models import KeyResult, Objective
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cairn.okrs.demo import DEMO_PASSWORD, SHARED_OBJECTIVE, email_of, load_demo
+from cairn.demo.loader import DEMO_PASSWORD, SHARED_OBJECTIVE, email_of, load_demo
 
 pytestmark = pytest.mark.browser
 

@@ -1,24 +1,305 @@
-"""Reads for check-in pages, always through the gate (`CheckIn.objects.visible_to`)."""
+"""Reads for check-in pages, always through the gate (`CheckIn.objects.visible_to`,
+`KeyResult.objects.visible_to`). Every list here is a fixed number of queries, whatever the
+number of key results or check-ins."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy
+
+from cairn.checkins.models import CheckIn
 from cairn.lib import rhythm
-from cairn.okrs.models import KeyResult
-from cairn.orgs.models import Organization
+from cairn.okrs.models import KeyResult, Objective, ObjectiveTeam
+from cairn.okrs.queries import Signals
+from cairn.orgs.access import team_ids_of
+from cairn.orgs.models import Member, Organization, Period, PeriodState, Team
+
+RESOLVED_LIMIT = 20
+INSIGHTS_PER_PAGE = 50
+
+# A check-in's words, in the order a reader of a blocker or an insight wants them.
+TEXT_SECTIONS = (
+    ("confidence_needs", gettext_lazy("Needed or in the way")),
+    ("confidence_mitigation", gettext_lazy("To reduce the risk")),
+    ("progress_comment", gettext_lazy("Progress")),
+    ("reflection_learned", gettext_lazy("Learned")),
+    ("next_up_plan", gettext_lazy("Next Up")),
+    ("context_why", gettext_lazy("Why it matters")),
+    ("context_baseline", gettext_lazy("Baseline")),
+    ("context_tactic", gettext_lazy("Tactic")),
+)
+
+
+def check_in_texts(check_in: CheckIn) -> list[tuple[str, str]]:
+    """The check-in's non-empty text sections as (label, text)."""
+    return [
+        (str(label), text) for name, label in TEXT_SECTIONS if (text := getattr(check_in, name))
+    ]
 
 
 def staleness_of(
     key_result: KeyResult, organization: Organization, today: dt.date
 ) -> rhythm.Staleness:
     """The one staleness rule, fed from the key result's roll-ups (no query)."""
-    last = key_result.last_check_in_at
-    return rhythm.staleness(
-        today=today,
-        cadence=organization.checkin_cadence,
-        week_start=organization.week_start,
-        last_check_in=last.date() if last else None,
-        created=key_result.created_at.date(),
-        next_up_due=key_result.next_up_due,
+    return rhythm.staleness_for(key_result, organization, today)
+
+
+# Inbox ("My week") --------------------------------------------------------------------------
+
+
+@dataclass
+class InboxRow:
+    key_result: KeyResult
+    signals: Signals
+    due: bool
+    without_next_up: bool
+    next_up_overdue: bool
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.due or self.without_next_up or self.next_up_overdue
+
+
+@dataclass
+class Inbox:
+    rows: list[InboxRow]
+    my_blockers: list[BlockerRow]
+    team_blockers: list[BlockerRow]
+    window: tuple[dt.date, dt.date]
+
+    @property
+    def attention(self) -> list[InboxRow]:
+        return [row for row in self.rows if row.needs_attention]
+
+    @property
+    def caught_up(self) -> list[InboxRow]:
+        return [row for row in self.rows if not row.needs_attention]
+
+    @property
+    def due(self) -> list[KeyResult]:
+        return [row.key_result for row in self.rows if row.due]
+
+    @property
+    def without_next_up(self) -> list[KeyResult]:
+        return [row.key_result for row in self.rows if row.without_next_up]
+
+    @property
+    def overdue_next_ups(self) -> list[KeyResult]:
+        return [row.key_result for row in self.rows if row.next_up_overdue]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.rows or self.my_blockers or self.team_blockers)
+
+
+def my_key_results(member: Member) -> QuerySet[KeyResult]:
+    """The key results whose check-ins are this person's job: those they own, and those with
+    no owner on an objective they own personally. Not every key result of their teams'
+    objectives: each key result then has one person it is due from, so a reminder or an inbox
+    never asks five people for the same check-in. Only open periods: a closed one is done."""
+    return (
+        KeyResult.objects.visible_to(member)
+        .filter(Q(owner=member) | Q(owner__isnull=True, objective__owner_person=member))
+        .exclude(objective__period__state=PeriodState.CLOSED)
+        .select_related("objective__period", "owner__user")
+        .order_by("objective__period__start", "objective__created_at", "position", "id")
     )
+
+
+def _blockers(member: Member) -> QuerySet[CheckIn]:
+    return (
+        CheckIn.objects.visible_to(member)
+        .open_blockers()
+        .select_related("key_result__objective", "key_result__owner__user", "author__user")
+    )
+
+
+def my_teams_key_results_q(member: Member) -> Q:
+    """Q over CheckIn: its key result belongs to an objective one of my teams owns, or I own
+    the key result."""
+    owned_by_my_team = ObjectiveTeam.objects.filter(
+        objective=OuterRef("key_result__objective_id"), team_id__in=team_ids_of(member)
+    )
+    return Q(Exists(owned_by_my_team)) | Q(key_result__owner=member)
+
+
+def inbox_for(member: Member, today: dt.date) -> Inbox:
+    organization = member.organization
+    rows = []
+    for kr in my_key_results(member):
+        if kr.is_done:
+            continue
+        signals = Signals.of(kr, organization, today)
+        rows.append(
+            InboxRow(
+                key_result=kr,
+                signals=signals,
+                due=not rhythm.checked_in_this_window(kr, organization, today),
+                without_next_up=kr.next_up_due is None,
+                next_up_overdue=kr.next_up_due is not None and kr.next_up_due < today,
+            )
+        )
+    mine = [
+        BlockerRow(check_in)
+        for check_in in _blockers(member).filter(author=member).order_by("at", "id")
+    ]
+    teams = [
+        BlockerRow(check_in)
+        for check_in in _blockers(member)
+        .filter(my_teams_key_results_q(member))
+        .exclude(author=member)
+        .order_by("at", "id")
+    ]
+    window = rhythm.window(
+        cadence=organization.checkin_cadence, week_start=organization.week_start, today=today
+    )
+    return Inbox(rows=rows, my_blockers=mine, team_blockers=teams, window=window)
+
+
+# Blockers -----------------------------------------------------------------------------------
+
+
+def can_resolve(member: Member, check_in: CheckIn) -> bool:
+    """Who may resolve a blocker: any writer who can see it. Blockers are often cleared by
+    someone outside the owning team (the platform team fixes the thing in the way), so the
+    rule is no narrower than visibility; `check_in` must come through the gate."""
+    return member.can_write and check_in.is_open_blocker
+
+
+@dataclass
+class BlockerRow:
+    """An open or resolved blocker, with the people a reader should ask to resolve it: the
+    key result's owner, the one who raised it, the owning teams' members (named by team) and
+    the admins. Anyone else who can write and see it may resolve it too (`can_resolve`)."""
+
+    check_in: CheckIn
+    owning_teams: list[Team] = field(default_factory=list)
+
+    @property
+    def key_result(self) -> KeyResult:
+        return self.check_in.key_result
+
+    @property
+    def objective(self) -> Objective:
+        return self.check_in.key_result.objective
+
+    @property
+    def texts(self) -> list[tuple[str, str]]:
+        return check_in_texts(self.check_in)
+
+    @property
+    def resolvers(self) -> list[str]:
+        names: list[str] = []
+        owner = self.key_result.owner
+        if owner is not None:
+            names.append(owner.name)
+        author = self.check_in.author
+        if author is not None and author.name not in names:
+            names.append(author.name)
+        return names
+
+
+def _blocker_rows(qs: QuerySet[CheckIn]) -> list[BlockerRow]:
+    links = ObjectiveTeam.objects.select_related("team").order_by("team__name")
+    qs = qs.select_related(
+        "key_result__objective__period",
+        "key_result__owner__user",
+        "author__user",
+        "blocker_resolved_by__user",
+    ).prefetch_related(Prefetch("key_result__objective__team_links", queryset=links))
+    return [
+        BlockerRow(
+            check_in=check_in,
+            owning_teams=[link.team for link in check_in.key_result.objective.team_links.all()],
+        )
+        for check_in in qs
+    ]
+
+
+def blockers_in_view(member: Member, team: Team | None = None) -> QuerySet[CheckIn]:
+    """Every live blocker `member` may see, of one team's objectives when `team` is given."""
+    qs = CheckIn.objects.visible_to(member).live().filter(is_blocker=True)
+    if team is not None:
+        qs = qs.filter(
+            Exists(
+                ObjectiveTeam.objects.filter(
+                    objective=OuterRef("key_result__objective_id"), team=team
+                )
+            )
+        )
+    return qs
+
+
+@dataclass
+class BlockersBoard:
+    open: list[BlockerRow]
+    resolved: list[BlockerRow]
+
+
+def blockers_board(member: Member, team: Team | None = None) -> BlockersBoard:
+    """Open blockers oldest first (the longest in the way on top); the latest resolved ones
+    below, newest first."""
+    qs = blockers_in_view(member, team)
+    open_ = _blocker_rows(qs.filter(blocker_resolved_at__isnull=True).order_by("at", "id"))
+    resolved = _blocker_rows(
+        qs.filter(blocker_resolved_at__isnull=False).order_by("-blocker_resolved_at", "-id")[
+            :RESOLVED_LIMIT
+        ]
+    )
+    return BlockersBoard(open=open_, resolved=resolved)
+
+
+def blocker_row(member: Member, check_in: CheckIn) -> BlockerRow:
+    [row] = _blocker_rows(CheckIn.objects.visible_to(member).filter(pk=check_in.pk))
+    return row
+
+
+# Insights -----------------------------------------------------------------------------------
+
+
+def insights(
+    member: Member,
+    period: Period | None,
+    *,
+    team: Team | None = None,
+    objective: Objective | None = None,
+) -> QuerySet[CheckIn]:
+    """Live check-ins flagged as insights in the period, newest first."""
+    if period is None:
+        return CheckIn.objects.none()
+    qs = (
+        CheckIn.objects.visible_to(member)
+        .live()
+        .filter(is_insight=True, key_result__objective__period=period)
+    )
+    if team is not None:
+        qs = qs.filter(
+            Exists(
+                ObjectiveTeam.objects.filter(
+                    objective=OuterRef("key_result__objective_id"), team=team
+                )
+            )
+        )
+    if objective is not None:
+        qs = qs.filter(key_result__objective=objective)
+    return qs.select_related(
+        "key_result__objective", "key_result__owner__user", "author__user"
+    ).order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class InsightRow:
+    check_in: CheckIn
+
+    @property
+    def texts(self) -> list[tuple[str, str]]:
+        return check_in_texts(self.check_in)
+
+
+def objectives_for_filter(member: Member, period: Period | None) -> list[Objective]:
+    if period is None:
+        return []
+    return list(Objective.objects.visible_to(member).filter(period=period).order_by("title"))

@@ -76,13 +76,7 @@ class Context:
 
 
 def org_today(organization: Organization) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    try:
-        zone = ZoneInfo(organization.time_zone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return timezone.localdate(timezone=zone)
+    return rhythm.local_date(timezone.now(), organization.time_zone)
 
 
 def default_next_up_due(organization: Organization, today: dt.date | None = None) -> dt.date:
@@ -95,30 +89,33 @@ def default_next_up_due(organization: Organization, today: dt.date | None = None
     )
 
 
-def current_next_up(key_result: KeyResult) -> CheckIn | None:
-    """The latest live check-in with a Next Up: the one a new check-in reflects on."""
-    return (
-        CheckIn.objects.live()
-        .filter(key_result=key_result)
-        .exclude(next_up_plan="")
-        .order_by("-at", "-id")
-        .first()
-    )
+def current_next_up(key_result: KeyResult, before: dt.datetime | None = None) -> CheckIn | None:
+    """The current Next Up (as of `before`): the latest live check-in with a Next Up, unless a
+    later check-in already reflected on it without writing a new one. A new check-in's
+    reflection is about this one; there is at most one reflection per Next Up."""
+    live = CheckIn.objects.live().filter(key_result=key_result)
+    if before is not None:
+        live = live.filter(at__lte=before)
+    latest = live.exclude(next_up_plan="").order_by("-at", "-id").first()
+    if latest is None or live.filter(reflects_on=latest).exists():
+        return None
+    return latest
 
 
 def _progress_value(key_result: KeyResult, value: Decimal | int | float | bool) -> Decimal:
-    if key_result.kind == KeyResultKind.MILESTONE:
-        if isinstance(value, bool):
-            return Decimal(1) if value else Decimal(0)
-        if str(value) not in {"0", "1", "0.0", "1.0"}:
-            raise ValidationError({"progress_value": _("A milestone is done (1) or not (0).")})
-        return Decimal(str(value)).quantize(Decimal(1))
+    if key_result.kind == KeyResultKind.MILESTONE and isinstance(value, bool):
+        return Decimal(1) if value else Decimal(0)
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError({"progress_value": _("Enter a number.")}) from exc
     if not number.is_finite():
         raise ValidationError({"progress_value": _("Enter a number.")})
+    if key_result.kind == KeyResultKind.MILESTONE:
+        # Compared as numbers: "1.0000" from a DecimalField is as done as 1.
+        if number not in (Decimal(0), Decimal(1)):
+            raise ValidationError({"progress_value": _("A milestone is done (1) or not (0).")})
+        return Decimal(int(number))
     if key_result.kind == KeyResultKind.PERCENTAGE and not Decimal(0) <= number <= Decimal(100):
         raise ValidationError({"progress_value": _("A percentage is between 0 and 100.")})
     if abs(number) >= Decimal(10) ** 14:
@@ -144,8 +141,11 @@ def record_check_in(
     key result: current value, confidence, next-up due date, context."""
     if key_result.organization_id != author.organization_id:
         raise ValidationError(_("That key result is not in this organization."))
+    if not author.can_write:
+        raise ValidationError(_("Viewers have read-only access."))
     if not (progress or confidence or next_up or reflection or context):
         raise ValidationError(_("A check-in needs at least one section."))
+    organization = key_result.organization
     check_in = CheckIn(
         organization_id=key_result.organization_id,
         key_result=key_result,
@@ -154,12 +154,16 @@ def record_check_in(
         is_insight=insight,
         is_blocker=blocker,
     )
+    # The organization's day of the check-in, not the server's: due dates are on its calendar,
+    # and a check-in recorded for an earlier moment is due after that moment.
+    day = rhythm.local_date(check_in.at, organization.time_zone)
     kr_fields: list[str] = []
     if progress is not None:
         check_in.progress_value = _progress_value(key_result, progress.value)
         check_in.progress_comment = progress.comment.strip()
     if confidence is not None:
-        if not isinstance(confidence.level, int) or not 0 <= confidence.level <= 10:
+        level = confidence.level
+        if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 10:
             raise ValidationError({"confidence": _("Confidence is a whole number from 0 to 10.")})
         check_in.confidence = confidence.level
         check_in.confidence_needs = confidence.needs.strip()
@@ -169,13 +173,13 @@ def record_check_in(
         if not plan:
             raise ValidationError({"next_up_plan": _("Write what you will do, and how.")})
         check_in.next_up_plan = plan
-        check_in.next_up_due = next_up.due or default_next_up_due(key_result.organization)
-        if check_in.next_up_due < check_in.at.date() - dt.timedelta(days=1):
+        check_in.next_up_due = next_up.due or default_next_up_due(organization, today=day)
+        if check_in.next_up_due < day:
             raise ValidationError({"next_up_due": _("A Next Up is due in the future.")})
     if reflection is not None:
         if reflection.outcome not in Outcome.values:
             raise ValidationError({"reflection_outcome": _("Choose done, partly or not done.")})
-        previous = current_next_up(key_result)
+        previous = current_next_up(key_result, before=check_in.at)
         if previous is None:
             raise ValidationError(
                 {"reflection_outcome": _("There is no earlier Next Up to reflect on.")}
@@ -198,6 +202,13 @@ def record_check_in(
         )
     check_in.save()
 
+    if key_result.last_check_in_at is not None and check_in.at < key_result.last_check_in_at:
+        # A check-in recorded for an earlier moment: later ones keep their say on the value,
+        # confidence and next up, so the roll-ups are replayed rather than overwritten.
+        _recompute_rollups(key_result)
+        if check_in.has_context:
+            _sync_context(key_result)
+        return check_in
     if check_in.has_progress:
         key_result.current_value = check_in.progress_value  # type: ignore[assignment]
         kr_fields.append("current_value")
@@ -247,42 +258,78 @@ def correct_check_in(*, check_in: CheckIn, editor: Member, **changes: Any) -> Ch
             % {"minutes": int(CORRECTION_WINDOW.total_seconds() // 60)}
         )
     unknown = set(changes) - set(TEXT_FIELDS)
-    if unknown:
+    if unknown or not all(isinstance(value, str) for value in changes.values()):
         raise ValidationError(_("Only the text of a check-in can be corrected."))
     before = {name: history.snapshot_value(getattr(check_in, name)) for name in REVISED_FIELDS}
     changed = [name for name, value in changes.items() if getattr(check_in, name) != value.strip()]
     if not changed:
         return check_in
+    if before["next_up_plan"] and not changes.get("next_up_plan", "x").strip():
+        raise ValidationError({"next_up_plan": _("A Next Up cannot be emptied; write a new one.")})
+    context_before = check_in.has_context
     for name in changed:
         setattr(check_in, name, changes[name].strip())
-    if check_in.has_next_up is False and before["next_up_plan"]:
-        raise ValidationError({"next_up_plan": _("A Next Up cannot be emptied; write a new one.")})
+    if context_before and not check_in.has_context:
+        raise ValidationError({"context_why": _("Say why this result matters.")})
     check_in.edited_at = timezone.now()
     check_in.save(update_fields=[*changed, "edited_at"])
     CheckInRevision.objects.create(
         organization_id=check_in.organization_id, check_in=check_in, editor=editor, before=before
     )
+    if any(name.startswith("context_") for name in changed):
+        _sync_context(check_in.key_result)
     return check_in
 
 
-def _recompute_rollups(key_result: KeyResult) -> None:
-    """After a deletion: the key result's roll-ups come from its latest live check-ins."""
-    live = CheckIn.objects.live().filter(key_result=key_result).order_by("-at", "-id")
-    latest_progress = live.filter(progress_value__isnull=False).first()
-    latest_confidence = live.filter(confidence__isnull=False).first()
-    latest_next_up = live.exclude(next_up_plan="").first()
-    latest = live.first()
-    key_result.current_value = (
-        latest_progress.progress_value  # type: ignore[assignment]
-        if latest_progress
-        else key_result.start_value
+def _sync_context(key_result: KeyResult, removed: dict[str, Any] | None = None) -> None:
+    """The key result's current Context is the one of its latest live Context check-in. With
+    none left, a Context that came from the `removed` (deleted) check-in goes too; one written
+    with the key result itself stays."""
+    latest = (
+        CheckIn.objects.live()
+        .filter(key_result=key_result)
+        .exclude(context_why="", context_baseline="", context_tactic="")
+        .order_by("-at", "-id")
+        .first()
     )
-    key_result.confidence = latest_confidence.confidence if latest_confidence else None
-    key_result.next_up_due = latest_next_up.next_up_due if latest_next_up else None
-    key_result.last_check_in_at = latest.at if latest else None
-    key_result.open_blockers = live.filter(
-        is_blocker=True, blocker_resolved_at__isnull=True
-    ).count()
+    if latest is None:
+        fields = ("context_why", "context_baseline", "context_tactic")
+        if removed and all(getattr(key_result, name) == removed[name] for name in fields):
+            for name in fields:
+                setattr(key_result, name, "")
+            key_result.save(update_fields=list(fields))
+        return
+    key_result.context_why = latest.context_why
+    key_result.context_baseline = latest.context_baseline
+    key_result.context_tactic = latest.context_tactic
+    key_result.save(update_fields=["context_why", "context_baseline", "context_tactic"])
+
+
+def _recompute_rollups(key_result: KeyResult) -> None:
+    """The key result's roll-ups replayed from its live check-ins, oldest first, by the same
+    rules `record_check_in` applies one at a time (one query)."""
+    value = key_result.start_value
+    confidence: int | None = None
+    next_up_due: dt.date | None = None
+    last: dt.datetime | None = None
+    open_blockers = 0
+    for check_in in CheckIn.objects.live().filter(key_result=key_result).order_by("at", "id"):
+        if check_in.has_progress:
+            value = check_in.progress_value  # type: ignore[assignment]
+        if check_in.has_confidence:
+            confidence = check_in.confidence
+        if check_in.has_next_up:
+            next_up_due = check_in.next_up_due
+        elif check_in.has_reflection:
+            next_up_due = None
+        if check_in.is_open_blocker:
+            open_blockers += 1
+        last = check_in.at
+    key_result.current_value = value
+    key_result.confidence = confidence
+    key_result.next_up_due = next_up_due
+    key_result.last_check_in_at = last
+    key_result.open_blockers = open_blockers
     key_result.save(
         update_fields=[
             "current_value",
@@ -297,8 +344,9 @@ def _recompute_rollups(key_result: KeyResult) -> None:
 @transaction.atomic
 def delete_check_in(*, check_in: CheckIn, actor: Member, reason: str = "") -> CheckIn:
     """Admins delete a check-in by leaving a tombstone: the row stays, its text is cleared,
-    and who deleted it when is shown in its place."""
-    if not actor.is_admin:
+    and who deleted it when is shown in its place. The earlier text is kept as a revision,
+    and the key result's roll-ups are recomputed without it."""
+    if check_in.organization_id != actor.organization_id or not actor.is_admin:
         raise ValidationError(_("Only admins can delete a check-in."))
     if check_in.is_deleted:
         return check_in
@@ -306,9 +354,12 @@ def delete_check_in(*, check_in: CheckIn, actor: Member, reason: str = "") -> Ch
     CheckInRevision.objects.create(
         organization_id=check_in.organization_id, check_in=check_in, editor=actor, before=before
     )
+    had_context = check_in.has_context
+    for name in TEXT_FIELDS:
+        setattr(check_in, name, "")
     check_in.deleted_at = timezone.now()
     check_in.deleted_by = actor
-    check_in.save(update_fields=["deleted_at", "deleted_by"])
+    check_in.save(update_fields=[*TEXT_FIELDS, "deleted_at", "deleted_by"])
     history.record(
         organization=actor.organization,
         actor=actor,
@@ -318,12 +369,21 @@ def delete_check_in(*, check_in: CheckIn, actor: Member, reason: str = "") -> Ch
         target_label=str(check_in.key_result),
         note=reason.strip(),
     )
-    _recompute_rollups(check_in.key_result)
+    key_result = check_in.key_result
+    _recompute_rollups(key_result)
+    if had_context:
+        _sync_context(key_result, removed=before)
     return check_in
 
 
 @transaction.atomic
-def resolve_blocker(*, check_in: CheckIn, actor: Member, how: str) -> CheckIn:
+def resolve_blocker(
+    *, check_in: CheckIn, actor: Member, how: str, at: dt.datetime | None = None
+) -> CheckIn:
+    """Close an open blocker, saying who resolved it, when and how. `at` is for the demo's
+    history; everyone else resolves now."""
+    if check_in.organization_id != actor.organization_id:
+        raise ValidationError(_("That check-in is not in this organization."))
     if not check_in.is_open_blocker:
         raise ValidationError(_("This blocker is not open."))
     if not actor.can_write:
@@ -331,7 +391,7 @@ def resolve_blocker(*, check_in: CheckIn, actor: Member, how: str) -> CheckIn:
     how = how.strip()
     if not how:
         raise ValidationError({"how": _("Say how it was resolved.")})
-    check_in.blocker_resolved_at = timezone.now()
+    check_in.blocker_resolved_at = at or timezone.now()
     check_in.blocker_resolved_by = actor
     check_in.blocker_resolution = how
     check_in.save(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 GRACE_DAYS = 1
 # Biweekly windows count from a fixed Monday so that every process agrees on them.
@@ -29,6 +31,10 @@ class Staleness(enum.StrEnum):
 
 
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 30}
+# The longest gap between two check-in days of a cadence. Monthly check-ins fall on the last
+# given weekday of each month, four or five weeks apart: measured with 30 days, a team that
+# checks in on every check-in day would turn stale for a few days in five-week months.
+LONGEST_GAP_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 35}
 
 
 def band(level: int) -> Band:
@@ -117,7 +123,7 @@ def staleness(
         still_since = None
     if still_since is not None and (today - still_since).days >= 2 * length:
         return Staleness.DEAD
-    if (today - last).days > length + GRACE_DAYS:
+    if (today - last).days > LONGEST_GAP_DAYS[cadence] + GRACE_DAYS:
         return Staleness.STALE
     if still_since is not None:
         return Staleness.STILL
@@ -125,3 +131,67 @@ def staleness(
     if last_check_in is not None and last_check_in >= start:
         return Staleness.FRESH
     return Staleness.DUE
+
+
+class KeyResultLike(Protocol):
+    """What `staleness_for` reads from a key result: its check-in roll-ups."""
+
+    @property
+    def last_check_in_at(self) -> dt.datetime | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def next_up_due(self) -> dt.date | None: ...
+
+
+class OrganizationLike(Protocol):
+    """What `staleness_for` reads from an organization: its cadence and time zone."""
+
+    @property
+    def checkin_cadence(self) -> str: ...
+    @property
+    def week_start(self) -> int: ...
+    @property
+    def time_zone(self) -> str: ...
+
+
+def local_date(moment: dt.datetime, time_zone: str) -> dt.date:
+    """The day `moment` falls on in `time_zone` (UTC when the zone is unknown): a check-in at
+    23:30 in Auckland belongs to that Auckland day, not to the UTC one."""
+    if moment.tzinfo is None:
+        return moment.date()
+    try:
+        zone = ZoneInfo(time_zone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return moment.astimezone(zone).date()
+
+
+def staleness_for(
+    key_result: KeyResultLike, organization: OrganizationLike, today: dt.date
+) -> Staleness:
+    """`staleness` fed from a key result's roll-up fields and its organization's cadence:
+    the adapter every page, e-mail and API field uses, so that no caller does the date
+    conversion differently (and none needs a query)."""
+    last = key_result.last_check_in_at
+    return staleness(
+        today=today,
+        cadence=organization.checkin_cadence,
+        week_start=organization.week_start,
+        last_check_in=local_date(last, organization.time_zone) if last else None,
+        created=local_date(key_result.created_at, organization.time_zone),
+        next_up_due=key_result.next_up_due,
+    )
+
+
+def checked_in_this_window(
+    key_result: KeyResultLike, organization: OrganizationLike, today: dt.date
+) -> bool:
+    """Whether the key result has a check-in since the current cadence window started."""
+    last = key_result.last_check_in_at
+    if last is None:
+        return False
+    start, _ = window(
+        cadence=organization.checkin_cadence, week_start=organization.week_start, today=today
+    )
+    return local_date(last, organization.time_zone) >= start

@@ -180,6 +180,23 @@ class KeyResultForm(forms.Form):
         return data
 
 
+class NewKeyResultForm(KeyResultForm):
+    """Creating a key result starts its story with a Context: why it matters, today's
+    baseline, the tactic. Later contexts are written as check-ins."""
+
+    context_why = forms.CharField(
+        label=_("Why it matters"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    context_baseline = forms.CharField(
+        label=_("Today's baseline"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    context_tactic = forms.CharField(
+        label=_("Tactic for the period"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class InitiativeForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     team = forms.ModelChoiceField(

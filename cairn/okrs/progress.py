@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Iterable
 
 from cairn.lib.dates import elapsed_fraction
@@ -45,16 +46,16 @@ def objective_progress(items: Iterable[tuple[float, float]]) -> float | None:
 
     None when there is nothing to average (no key results, or all weights zero).
     """
-    total_weight = 0.0
-    weighted = 0.0
-    for value, weight in items:
-        if weight < 0:
-            raise ValueError("weights must not be negative")
-        total_weight += weight
-        weighted += clamp_unit(value) * weight
-    if total_weight == 0:
+    pairs = list(items)
+    if any(weight < 0 for _, weight in pairs):
+        raise ValueError("weights must not be negative")
+    heaviest = max((weight for _, weight in pairs), default=0.0)
+    if heaviest == 0:
         return None
-    return weighted / total_weight
+    # Relative weights: tiny absolute weights would otherwise underflow to zero.
+    total_weight = math.fsum(weight / heaviest for _, weight in pairs)
+    weighted = math.fsum(clamp_unit(value) * (weight / heaviest) for value, weight in pairs)
+    return clamp_unit(weighted / total_weight)
 
 
 def expected_progress(*, start: dt.date, end: dt.date, today: dt.date) -> float:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cairn.lib import rhythm
 from cairn.okrs import progress as progress_maths
 from cairn.okrs.models import (
     Alignment,
@@ -107,12 +108,120 @@ class ProgressView:
 # Objective cards ----------------------------------------------------------------------------
 
 
+# Signals: confidence, staleness, open blockers -------------------------------------------
+
+STALENESS_LABELS = {
+    rhythm.Staleness.FRESH: gettext_lazy("Fresh"),
+    rhythm.Staleness.DUE: gettext_lazy("Due"),
+    rhythm.Staleness.STALE: gettext_lazy("Stale"),
+    rhythm.Staleness.STILL: gettext_lazy("Still"),
+    rhythm.Staleness.DEAD: gettext_lazy("Dead"),
+}
+STALENESS_HELP = {
+    rhythm.Staleness.FRESH: gettext_lazy("Checked in this cadence."),
+    rhythm.Staleness.DUE: gettext_lazy("A check-in is due this cadence."),
+    rhythm.Staleness.STALE: gettext_lazy("No check-in for more than a cadence."),
+    rhythm.Staleness.STILL: gettext_lazy("No current Next Up, or the Next Up is overdue."),
+    rhythm.Staleness.DEAD: gettext_lazy("Still for two cadences or more."),
+}
+# The order counts and filters are shown in: the worst first, where a team lead looks.
+STALENESS_ORDER = (
+    rhythm.Staleness.DEAD,
+    rhythm.Staleness.STALE,
+    rhythm.Staleness.STILL,
+    rhythm.Staleness.DUE,
+    rhythm.Staleness.FRESH,
+)
+BAND_LABELS = {
+    rhythm.Band.ON_TRACK: gettext_lazy("On track"),
+    rhythm.Band.AT_RISK: gettext_lazy("At risk"),
+    rhythm.Band.OFF_TRACK: gettext_lazy("Off track"),
+}
+
+
+def staleness_for(
+    key_result: KeyResult, organization: Organization, today: dt.date
+) -> rhythm.Staleness:
+    """The one staleness rule (`rhythm.staleness`), fed from the key result's roll-ups."""
+    return rhythm.staleness_for(key_result, organization, today)
+
+
+def parse_staleness(value: str | None) -> rhythm.Staleness | None:
+    """A `?staleness=` filter value; anything unknown means no filter."""
+    try:
+        return rhythm.Staleness(value or "")
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What a list shows about a key result's rhythm, read from its roll-ups (no query)."""
+
+    key_result: KeyResult
+    staleness: rhythm.Staleness
+    confidence: int | None
+    open_blockers: int
+
+    @classmethod
+    def of(cls, key_result: KeyResult, organization: Organization, today: dt.date) -> Signals:
+        return cls(
+            key_result=key_result,
+            staleness=staleness_for(key_result, organization, today),
+            confidence=key_result.confidence,
+            open_blockers=key_result.open_blockers,
+        )
+
+    @property
+    def staleness_label(self) -> str:
+        return str(STALENESS_LABELS[self.staleness])
+
+    @property
+    def staleness_help(self) -> str:
+        return str(STALENESS_HELP[self.staleness])
+
+    @property
+    def band(self) -> rhythm.Band | None:
+        return None if self.confidence is None else rhythm.band(self.confidence)
+
+    @property
+    def band_label(self) -> str:
+        return str(BAND_LABELS[self.band]) if self.band else ""
+
+
+@dataclass(frozen=True)
+class StalenessCount:
+    state: rhythm.Staleness
+    count: int
+
+    @property
+    def label(self) -> str:
+        return str(STALENESS_LABELS[self.state])
+
+
+def staleness_counts(signals: Iterable[Signals]) -> list[StalenessCount]:
+    """How many key results are in each state, worst first; each key result counted once."""
+    seen: dict[int, rhythm.Staleness] = {s.key_result.pk: s.staleness for s in signals}
+    return [
+        StalenessCount(state, sum(1 for value in seen.values() if value == state))
+        for state in STALENESS_ORDER
+    ]
+
+
 @dataclass
 class ObjectiveCard:
     objective: Objective
     owner_teams: list[Team]
     key_results: list[KeyResult]
     progress: ProgressView
+    # One per visible key result, when the card was built with its organization.
+    signals: list[Signals] = field(default_factory=list)
+    # Set by `filter_cards`: only these key results are listed on the card.
+    shown: rhythm.Staleness | None = None
+
+    @property
+    def open_blockers(self) -> int:
+        return sum(s.open_blockers for s in self.signals)
 
     @property
     def is_shared(self) -> bool:
@@ -137,7 +246,12 @@ def objective_progress(key_results: Iterable[KeyResult]) -> float | None:
     return progress_maths.objective_progress((kr.progress, float(kr.weight)) for kr in key_results)
 
 
-def card_for(objective: Objective, key_results: list[KeyResult], today: dt.date) -> ObjectiveCard:
+def card_for(
+    objective: Objective,
+    key_results: list[KeyResult],
+    today: dt.date,
+    organization: Organization | None = None,
+) -> ObjectiveCard:
     teams = [link.team for link in objective.team_links.all()]
     teams.sort(key=lambda team: team.name.lower())
     return ObjectiveCard(
@@ -145,7 +259,37 @@ def card_for(objective: Objective, key_results: list[KeyResult], today: dt.date)
         owner_teams=teams,
         key_results=key_results,
         progress=ProgressView.of(objective_progress(key_results), objective.period, today),
+        signals=(
+            [Signals.of(kr, organization, today) for kr in key_results] if organization else []
+        ),
     )
+
+
+def filter_cards(cards: list[ObjectiveCard], state: rhythm.Staleness | None) -> list[ObjectiveCard]:
+    """The cards with a key result in `state`, each listing only those key results. The
+    progress roll-up stays that of every visible key result: filtering is about what to look
+    at, not a different objective."""
+    if state is None:
+        return cards
+    kept = []
+    for card in cards:
+        matching = [s for s in card.signals if s.staleness == state]
+        if matching:
+            kept.append(
+                ObjectiveCard(
+                    objective=card.objective,
+                    owner_teams=card.owner_teams,
+                    key_results=card.key_results,
+                    progress=card.progress,
+                    signals=matching,
+                    shown=state,
+                )
+            )
+    return kept
+
+
+def card_signals(cards: Iterable[ObjectiveCard]) -> list[Signals]:
+    return [s for card in cards for s in card.signals]
 
 
 def objective_cards(
@@ -162,7 +306,10 @@ def objective_cards(
         .order_by("created_at", "id")
     )
     # `visible_krs` is the Prefetch's to_attr: only the key results this member may see.
-    return [card_for(objective, objective.visible_krs, today) for objective in qs]  # type: ignore[attr-defined]
+    return [
+        card_for(objective, objective.visible_krs, today, member.organization)  # type: ignore[attr-defined]
+        for objective in qs
+    ]
 
 
 # Home: the team tree ------------------------------------------------------------------------

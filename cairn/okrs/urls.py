@@ -27,7 +27,6 @@ urlpatterns = [
         key_results.key_result_new,
         name="key_result_new",
     ),
-    path("key-results/<uuid:key_result>/", key_results.key_result_detail, name="key_result"),
     path(
         "key-results/<uuid:key_result>/edit/",
         key_results.key_result_edit,

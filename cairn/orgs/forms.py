@@ -215,6 +215,15 @@ class OrganizationForm(forms.Form):
         choices=Cadence.choices,
         help_text=_("How often key results are expected to get a check-in."),
     )
+    checkin_weekday = forms.TypedChoiceField(
+        label=_("Check-ins are due on"),
+        choices=Weekday.choices,
+        coerce=int,
+        help_text=_(
+            "The day of each cadence when check-ins are due and reminders go out; a Next Up "
+            "is due on the next such day unless its author says otherwise."
+        ),
+    )
     default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
@@ -225,7 +234,22 @@ class OrganizationForm(forms.Form):
                 "time_zone": organization.time_zone,
                 "week_start": organization.week_start,
                 "checkin_cadence": organization.checkin_cadence,
+                "checkin_weekday": organization.checkin_weekday,
                 "default_language": organization.default_language,
             },
         )
+        super().__init__(*args, **kwargs)
+
+
+class MySettingsForm(forms.Form):
+    """A person's own settings in one organization."""
+
+    reminder_emails = forms.BooleanField(
+        label=_("E-mail me a reminder when my check-ins are due"),
+        required=False,
+        help_text=_("One e-mail per cadence, listing the key results due for a check-in."),
+    )
+
+    def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"reminder_emails": member.reminder_emails})
         super().__init__(*args, **kwargs)

@@ -123,6 +123,7 @@ FIELD_LABELS: Mapping[str, Any] = {
     "time_zone": gettext_lazy("time zone"),
     "week_start": gettext_lazy("week start"),
     "checkin_cadence": gettext_lazy("check-in cadence"),
+    "checkin_weekday": gettext_lazy("check-in day"),
     "default_language": gettext_lazy("default language"),
 }
 
@@ -133,6 +134,7 @@ CHOICE_LABELS: Mapping[str, Mapping[Any, Any]] = {
     "period.state": dict(PeriodState.choices),
     "week_start": dict(Weekday.choices),
     "checkin_cadence": dict(Cadence.choices),
+    "checkin_weekday": dict(Weekday.choices),
 }
 
 Hide = Callable[[str, Any], Any]

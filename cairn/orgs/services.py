@@ -464,7 +464,14 @@ def create_next_quarter(
     )
 
 
-ORGANIZATION_FIELDS = ("name", "time_zone", "week_start", "checkin_cadence", "default_language")
+ORGANIZATION_FIELDS = (
+    "name",
+    "time_zone",
+    "week_start",
+    "checkin_cadence",
+    "checkin_weekday",
+    "default_language",
+)
 
 
 @transaction.atomic
@@ -489,6 +496,13 @@ def update_organization(
             fields["week_start"] = -1
         if fields["week_start"] not in Weekday.values:
             errors["week_start"] = _("Choose a day of the week.")
+    if "checkin_weekday" in fields:
+        try:
+            fields["checkin_weekday"] = int(fields["checkin_weekday"])
+        except (TypeError, ValueError):
+            fields["checkin_weekday"] = -1
+        if fields["checkin_weekday"] not in Weekday.values:
+            errors["checkin_weekday"] = _("Choose a day of the week.")
     if "checkin_cadence" in fields and fields["checkin_cadence"] not in Cadence.values:
         errors["checkin_cadence"] = _("Choose weekly, every two weeks or monthly.")
     if "default_language" in fields and fields["default_language"] not in {
@@ -514,3 +528,12 @@ def update_organization(
             changes=changes,
         )
     return organization
+
+
+def update_my_settings(*, member: Member, reminder_emails: bool) -> Member:
+    """A person's own preferences in one organization (no admin involved, so no history:
+    it changes nothing anybody else sees)."""
+    if member.reminder_emails != reminder_emails:
+        member.reminder_emails = reminder_emails
+        member.save(update_fields=["reminder_emails"])
+    return member

@@ -33,8 +33,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cairn.conftest import World, login
+from cairn.demo.loader import Demo, load_demo
 from cairn.okrs import services as okrs
-from cairn.okrs.demo import Demo, load_demo
 from cairn.okrs.models import (
     Alignment,
     Initiative,
@@ -702,7 +702,7 @@ def test_a_team_lead_outside_the_team_and_a_key_result_owner_see_their_private_i
     assert "PRIVATE-MARKER cost ceiling" in person_page.content.decode()
     assert (
         member_client.get(
-            reverse("okrs:key_result", args=[world.org.slug, private_kr.uid])
+            reverse("checkins:key_result", args=[world.org.slug, private_kr.uid])
         ).status_code
         == 200
     )

@@ -1,4 +1,5 @@
-"""The key result page and key result authoring (in place on the objective page with htmx)."""
+"""Key result authoring (in place on the objective page with htmx). The key result page
+itself, which tells the story of its check-ins, lives in `checkins.views.story`."""
 
 from __future__ import annotations
 
@@ -12,14 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cairn.lib.numbers import tidy
-from cairn.okrs import queries, services
-from cairn.okrs.forms import KeyResultForm, add_service_error
-from cairn.okrs.models import Initiative
-from cairn.okrs.views.common import is_htmx, next_url, org_today, render_form
+from cairn.okrs import services
+from cairn.okrs.forms import KeyResultForm, NewKeyResultForm, add_service_error
+from cairn.okrs.views.common import is_htmx, next_url, render_form
 from cairn.okrs.views.objectives import objective_sections, objective_url
 from cairn.orgs.access import (
-    can_edit_initiative,
-    can_edit_key_result,
     key_result_for,
     objective_for,
     org_view,
@@ -37,33 +35,9 @@ def _key_result_sections(
 
 
 @org_view
-def key_result_detail(request: HttpRequest, member: Member, key_result: uuid.UUID) -> HttpResponse:
-    kr = key_result_for(member, key_result)
-    initiatives = [
-        (initiative, can_edit_initiative(member, initiative))
-        for initiative in Initiative.objects.visible_to(member)
-        .filter(key_result=kr)
-        .select_related("team", "owner__user", "objective")
-        .order_by("created_at", "id")
-    ]
-    context = {
-        "member": member,
-        "nav": "home",
-        "key_result": kr,
-        "objective": kr.objective,
-        "progress": queries.ProgressView.of(kr.progress, kr.objective.period, org_today(member)),
-        "can_edit": can_edit_key_result(member, kr),
-        "initiatives": initiatives,
-        "down": queries.alignment_down(member, key_result=kr),
-        "history": queries.history_lines(member, "key_result", kr.uid),
-    }
-    return render(request, "okrs/key_result.html", context)
-
-
-@org_view
 def key_result_new(request: HttpRequest, member: Member, objective: uuid.UUID) -> HttpResponse:
     the_objective = objective_for(member, objective, write=True)
-    form = KeyResultForm(request.POST or None, member=member, initial={"owner": member})
+    form = NewKeyResultForm(request.POST or None, member=member, initial={"owner": member})
     if request.method == "POST" and form.is_valid():
         try:
             services.create_key_result(actor=member, objective=the_objective, **form.cleaned_data)

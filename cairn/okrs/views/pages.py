@@ -26,13 +26,18 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
         if period
         else []
     )
+    shown = queries.parse_staleness(request.GET.get("staleness"))
     context = {
         "member": member,
         "nav": "home",
         "period": period,
         "periods": periods,
-        "groups": queries.group_by_team_tree(member.organization, cards),
+        "groups": queries.group_by_team_tree(
+            member.organization, queries.filter_cards(cards, shown)
+        ),
         "count": len(cards),
+        "staleness_counts": queries.staleness_counts(queries.card_signals(cards)),
+        "shown": shown,
     }
     return render_page(request, "okrs/home.html", context, fragment="okrs")
 
@@ -45,13 +50,16 @@ def team(request: HttpRequest, member: Member, team: uuid.UUID) -> HttpResponse:
     cards = queries.objective_cards(
         member, queries.team_objectives(member, the_team, period), today
     )
+    shown = queries.parse_staleness(request.GET.get("staleness"))
     context = {
         "member": member,
         "nav": "teams",
         "team": the_team,
         "period": period,
         "periods": periods,
-        "cards": cards,
+        "cards": queries.filter_cards(cards, shown),
+        "staleness_counts": queries.staleness_counts(queries.card_signals(cards)),
+        "shown": shown,
         "initiatives": queries.team_initiatives(member, the_team, period),
         "members": queries.team_members(the_team),
         "children": list(Team.objects.in_org(member.organization).filter(parent=the_team)),

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 
 from cairn import cli
-from cairn.okrs.demo import ORG_SLUG, load_demo
+from cairn.demo.loader import ORG_SLUG, load_demo
 from cairn.orgs.models import Member, Organization, Role, TeamMembership, User
 
 pytestmark = pytest.mark.django_db

@@ -21,6 +21,7 @@ def settings_data(**overrides: str) -> dict[str, str]:
         "time_zone": "Europe/Stockholm",
         "week_start": "0",
         "checkin_cadence": "biweekly",
+        "checkin_weekday": "4",
         "default_language": "sv",
         **overrides,
     }

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import time
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 
-from cairn.okrs.demo import (
+from cairn.checkins.models import CheckIn
+from cairn.demo.loader import (
     DEMO_PASSWORD,
     ORG_SLUG,
     SHARED_OBJECTIVE,
@@ -16,6 +19,7 @@ from cairn.okrs.demo import (
     email_of,
     load_demo,
 )
+from cairn.lib import rhythm
 from cairn.okrs.models import Alignment, Initiative, KeyResult, Objective, Visibility
 from cairn.orgs.models import HistoryEvent, Member, Period, PeriodState, Role, Team
 
@@ -201,6 +205,23 @@ def snapshot() -> dict[str, Any]:
                 "objective__title", "team__name", "title", "state", "owner__user__email"
             )
         ),
+        "check_ins": sorted(
+            CheckIn.objects.filter(organization=organization).values_list(
+                "key_result__title",
+                "author__user__email",
+                "at",
+                "progress_value",
+                "progress_comment",
+                "confidence",
+                "next_up_plan",
+                "next_up_due",
+                "reflection_outcome",
+                "is_insight",
+                "is_blocker",
+                "blocker_resolved_at",
+            ),
+            key=str,
+        ),
         "alignments": sorted(
             Alignment.objects.in_org(organization).values_list(
                 "child__title", "parent_objective__title", "parent_key_result__title"
@@ -219,3 +240,140 @@ def test_loading_is_deterministic() -> None:
     load_demo(today=TODAY)
     assert snapshot() == first
     assert Member.objects.get(user__email=email_of("ada")).organization.slug == ORG_SLUG
+
+
+# Check-in history ---------------------------------------------------------------------
+
+
+def current_key_results(demo: Any) -> list[KeyResult]:
+    return list(KeyResult.objects.filter(objective__period=demo.current).order_by("title"))
+
+
+def test_every_current_key_result_has_weekly_check_ins_by_its_owner(demo: Any) -> None:
+    organization = demo.organization
+    for key_result in current_key_results(demo):
+        check_ins = list(CheckIn.objects.filter(key_result=key_result))
+        assert check_ins, key_result.title
+        assert {c.author_id for c in check_ins} == {key_result.owner_id}, key_result.title
+        assert all(c.at.date() < TODAY for c in check_ins)
+        assert all(c.at.weekday() == organization.checkin_weekday for c in check_ins)
+
+
+def test_the_history_spans_eight_weeks_or_more(demo: Any) -> None:
+    days = sorted(
+        {c.at.date() for c in CheckIn.objects.filter(key_result__objective__period=demo.current)}
+    )
+    assert (days[-1] - days[0]).days >= 8 * 7
+    assert len(days) >= 9
+
+
+def test_values_end_where_the_last_progress_check_in_says(demo: Any) -> None:
+    for key_result in current_key_results(demo):
+        latest = (
+            CheckIn.objects.filter(key_result=key_result, progress_value__isnull=False)
+            .order_by("-at")
+            .first()
+        )
+        assert latest is not None, key_result.title
+        assert key_result.current_value == latest.progress_value, key_result.title
+    dau = KeyResult.objects.get(title__contains="500,000 daily active users")
+    assert dau.current_value == 215_000
+
+
+def test_every_section_is_used(demo: Any) -> None:
+    check_ins = CheckIn.objects.filter(organization=demo.organization)
+    assert check_ins.exclude(progress_comment="").filter(progress_value__isnull=False).exists()
+    assert check_ins.exclude(confidence_needs="").exclude(confidence_mitigation="").exists()
+    assert check_ins.exclude(next_up_plan="").filter(next_up_due__isnull=False).exists()
+    assert check_ins.exclude(context_why="").exclude(context_baseline="").exists()
+    outcomes = set(
+        check_ins.exclude(reflection_outcome="").values_list("reflection_outcome", flat=True)
+    )
+    assert outcomes == {"done", "partly", "not_done"}
+    assert all(c.reflects_on is not None for c in check_ins.exclude(reflection_outcome=""))
+    assert check_ins.filter(is_insight=True).count() >= 4
+
+
+def test_progress_moves_towards_and_sometimes_away_from_the_target(demo: Any) -> None:
+    bugs = KeyResult.objects.get(title__contains="critical or blocking bugs")
+    values = [
+        c.progress_value
+        for c in CheckIn.objects.filter(key_result=bugs).order_by("at")
+        if c.progress_value is not None
+    ]
+    assert values[0] == 12 and values[-1] == 7
+    assert any(later > earlier for earlier, later in itertools.pairwise(values))
+
+
+def test_confidence_moves_up_and_down(demo: Any) -> None:
+    for words in ("500,000", "Net Promoter", "critical or blocking"):
+        levels = [
+            c.confidence
+            for c in CheckIn.objects.filter(key_result__title__contains=words).order_by("at")
+            if c.confidence is not None
+        ]
+        steps = [b - a for a, b in itertools.pairwise(levels)]
+        assert any(s > 0 for s in steps) and any(s < 0 for s in steps), words
+
+
+def test_blockers_open_and_resolved(demo: Any) -> None:
+    blockers = CheckIn.objects.filter(organization=demo.organization, is_blocker=True)
+    resolved = blockers.filter(blocker_resolved_at__isnull=False)
+    assert resolved.count() >= 2 and blockers.filter(blocker_resolved_at__isnull=True).count() >= 2
+    for blocker in resolved:
+        assert blocker.blocker_resolved_by is not None and blocker.blocker_resolution
+        assert blocker.at < blocker.blocker_resolved_at
+    for key_result in current_key_results(demo):
+        open_count = blockers.filter(key_result=key_result, blocker_resolved_at__isnull=True)
+        assert key_result.open_blockers == open_count.count(), key_result.title
+
+
+def test_one_key_result_is_stale_and_one_is_dead(demo: Any) -> None:
+    states = {
+        kr.title: rhythm.staleness_for(kr, demo.organization, TODAY)
+        for kr in current_key_results(demo)
+    }
+    assert states["Engineers trained for on-call"] == rhythm.Staleness.STALE
+    assert states["Publish a monthly insights digest"] == rhythm.Staleness.DEAD
+    assert list(states.values()).count(rhythm.Staleness.STALE) == 1
+    assert list(states.values()).count(rhythm.Staleness.DEAD) == 1
+
+
+@pytest.mark.parametrize("offset", range(7))
+def test_stale_and_dead_hold_on_every_weekday(offset: int) -> None:
+    today = TODAY + dt.timedelta(days=offset)
+    demo = load_demo(today=today)
+    states = [
+        rhythm.staleness_for(kr, demo.organization, today) for kr in current_key_results(demo)
+    ]
+    assert states.count(rhythm.Staleness.STALE) == 1
+    assert states.count(rhythm.Staleness.DEAD) == 1
+
+
+def test_a_material_change_was_followed_by_a_new_context(demo: Any) -> None:
+    interviews = KeyResult.objects.get(title="Customer interviews held")
+    assert interviews.target_value == 12 and not interviews.context_outdated
+    assert CheckIn.objects.filter(key_result=interviews).exclude(context_why="").count() == 2
+    assert HistoryEvent.objects.filter(target_uid=interviews.uid, action="updated").exists()
+
+
+def test_the_private_key_result_has_check_ins_only_its_viewers_see(demo: Any) -> None:
+    private_kr = KeyResult.objects.get(
+        organization=demo.organization, visibility=Visibility.PRIVATE
+    )
+    mine = CheckIn.objects.filter(key_result=private_kr)
+    assert mine.count() >= 5
+    mia = Member.objects.get(user__email=email_of("mia"))
+    assert not CheckIn.objects.visible_to(mia).filter(key_result=private_kr).exists()
+    assert CheckIn.objects.visible_to(demo.people["ada"]).filter(key_result=private_kr).exists()
+    public_texts = " ".join(
+        " ".join([c.progress_comment, c.next_up_plan, c.confidence_needs, c.context_why])
+        for c in CheckIn.objects.visible_to(mia)
+    )
+    assert "burn" not in public_texts.lower()
+
+
+def test_loading_is_fast() -> None:
+    started = time.perf_counter()
+    load_demo(today=TODAY)
+    assert time.perf_counter() - started < 3

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cairn.okrs import demo
+from cairn.demo import loader as demo
 from cairn.orgs.management.commands._common import migrate_if_needed, run_service
 
 

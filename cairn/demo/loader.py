@@ -1,8 +1,9 @@
 """The demo organization "Acme": the alignment text's own example, loaded through the services.
 
 Everything is created by the same service functions the web UI calls, so the demo has real
-history. The content is fixed; only the two quarters follow today's date, so that the demo
-always opens on a current, half-way quarter.
+history: objectives and key results here, their check-ins in `story.py`. The content is
+fixed; only the dates follow today's, so that the demo always opens on a current quarter with
+weeks of check-ins behind it. Loading the same `today` twice gives the same demo.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from cairn.demo import story
 from cairn.lib import dates
 from cairn.okrs import services as okrs
 from cairn.okrs.models import InitiativeState, KeyResult, KeyResultKind, Objective, Visibility
@@ -110,6 +112,15 @@ def load_demo(*, today: dt.date | None = None) -> Demo:
     _periods(demo, ada, today)
     _previous_quarter(demo)
     _current_quarter(demo)
+    assert demo.current is not None
+    story.tell(
+        organization=organization,
+        people=demo.people,
+        key_results={
+            kr.title: kr for kr in KeyResult.objects.filter(objective__period=demo.current)
+        },
+        today=today,
+    )
     # One hash for every demo person: hashing fifteen times would make loading slow for no gain.
     User.objects.filter(memberships__organization=organization).update(
         password=make_password(DEMO_PASSWORD)
@@ -178,7 +189,7 @@ def _kr(
     title: str,
     start: float,
     target: float,
-    current: float,
+    current: float | None = None,
     unit: str = "",
     kind: str = KeyResultKind.METRIC,
     visibility: str = Visibility.PUBLIC,
@@ -194,7 +205,8 @@ def _kr(
         owner=demo.people[owner],
         visibility=visibility,
     )
-    if Decimal(str(current)) != key_result.current_value:
+    # Key results of the current quarter take their value from their check-ins (story.py).
+    if current is not None and Decimal(str(current)) != key_result.current_value:
         okrs.set_current_value(key_result=key_result, actor=demo.people[owner], value=current)
     return key_result
 
@@ -308,7 +320,6 @@ def _current_quarter(demo: Demo) -> None:
         title="Annual recurring revenue",
         start=4.0,
         target=6.0,
-        current=4.7,
         unit="M$",
     )
     _kr(
@@ -320,7 +331,6 @@ def _current_quarter(demo: Demo) -> None:
         kind=KeyResultKind.PERCENTAGE,
         start=85,
         target=92,
-        current=88,
     )
     # A private key result inside a public objective: only its owner, the company team
     # and admins see it.
@@ -332,7 +342,6 @@ def _current_quarter(demo: Demo) -> None:
         title="Keep monthly burn under $450k",
         start=520,
         target=450,
-        current=480,
         unit="k$",
         visibility=Visibility.PRIVATE,
     )
@@ -362,7 +371,6 @@ def _current_quarter(demo: Demo) -> None:
         title="Reach 500,000 daily active users on the free tier",
         start=0,
         target=500_000,
-        current=215_000,
         unit="DAU",
     )
     conversion = _kr(
@@ -374,7 +382,6 @@ def _current_quarter(demo: Demo) -> None:
         kind=KeyResultKind.PERCENTAGE,
         start=0,
         target=5,
-        current=2.1,
     )
     nps = _kr(
         demo,
@@ -384,7 +391,6 @@ def _current_quarter(demo: Demo) -> None:
         title="Reach a Net Promoter Score of 35",
         start=10,
         target=35,
-        current=24,
         unit="NPS",
     )
     bugs = _kr(
@@ -395,7 +401,6 @@ def _current_quarter(demo: Demo) -> None:
         title="Fewer than 5 critical or blocking bugs reported",
         start=12,
         target=4,
-        current=7,
         unit="bugs",
     )
     partners = _kr(
@@ -406,7 +411,6 @@ def _current_quarter(demo: Demo) -> None:
         title="At least 40% revenue share with 5 target content partners",
         start=0,
         target=5,
-        current=2,
         unit="partners",
     )
 
@@ -454,7 +458,6 @@ def _current_quarter(demo: Demo) -> None:
         kind=KeyResultKind.PERCENTAGE,
         start=40,
         target=80,
-        current=62,
     )
     _kr(
         demo,
@@ -465,7 +468,6 @@ def _current_quarter(demo: Demo) -> None:
         kind=KeyResultKind.MILESTONE,
         start=0,
         target=1,
-        current=1,
     )
     _initiative(
         demo,
@@ -492,7 +494,6 @@ def _current_quarter(demo: Demo) -> None:
         kind=KeyResultKind.PERCENTAGE,
         start=20,
         target=35,
-        current=27,
     )
     _initiative(
         demo,
@@ -518,7 +519,6 @@ def _current_quarter(demo: Demo) -> None:
         title="Qualified partner conversations",
         start=0,
         target=20,
-        current=9,
         unit="conversations",
     )
 
@@ -538,8 +538,7 @@ def _current_quarter(demo: Demo) -> None:
         owner="mia",
         title="Customer interviews held",
         start=0,
-        target=12,
-        current=5,
+        target=10,
         unit="interviews",
     )
     _kr(
@@ -551,7 +550,6 @@ def _current_quarter(demo: Demo) -> None:
         kind=KeyResultKind.MILESTONE,
         start=0,
         target=1,
-        current=0,
     )
     omar = demo.people["omar"]
     bench = okrs.create_objective(
@@ -565,7 +563,6 @@ def _current_quarter(demo: Demo) -> None:
         title="Engineers trained for on-call",
         start=3,
         target=8,
-        current=5,
         unit="engineers",
     )
 
@@ -585,6 +582,5 @@ def _current_quarter(demo: Demo) -> None:
         title="Investor meetings held",
         start=0,
         target=15,
-        current=4,
         unit="meetings",
     )

@@ -1,0 +1,215 @@
+"""The check-in form: one short form for value, confidence and next up, the other sections
+one click away. Forms collect and type the input; the rules live in `checkins.services`.
+
+Empty sections are not sent: `CheckInForm.sections()` builds a section only when something
+of it was filled in, so that a quick "value only" check-in stays a Progress check-in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cairn.checkins import services
+from cairn.checkins.models import CheckIn, Outcome
+from cairn.lib import rhythm
+from cairn.lib.charts import BAND_LABELS
+from cairn.okrs.models import KeyResult, KeyResultKind
+
+CONFIDENCE_CHOICES = [(str(level), str(level)) for level in range(11)]
+MILESTONE_CHOICES = [("1", _("Done")), ("0", _("Not done"))]
+
+
+def _line(label: Any, **attrs: Any) -> forms.CharField:
+    # Single-line inputs in the short form: Enter anywhere in it submits the check-in.
+    return forms.CharField(
+        label=label, required=False, widget=forms.TextInput(attrs={"autocomplete": "off", **attrs})
+    )
+
+
+def _text(label: Any, rows: int = 2) -> forms.CharField:
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class CheckInForm(forms.Form):
+    # Progress
+    progress_value = forms.DecimalField(
+        label=_("New value"),
+        required=False,
+        max_digits=18,
+        decimal_places=4,
+        widget=forms.NumberInput(attrs={"step": "any", "autofocus": True, "inputmode": "decimal"}),
+    )
+    progress_comment = _line(_("What changed, what was learned"))
+    # Confidence
+    confidence = forms.ChoiceField(
+        label=_("Confidence"),
+        choices=CONFIDENCE_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    confidence_needs = _line(_("What is needed or in the way"))
+    confidence_mitigation = _line(_("What will reduce the risk"))
+    # Next Up
+    next_up_plan = _line(_("Next up: what and how"))
+    next_up_due = forms.DateField(
+        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    # Reflection (only when there is an earlier Next Up)
+    reflection_outcome = forms.ChoiceField(
+        label=_("Did it happen?"),
+        choices=Outcome.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    reflection_learned = _text(_("What was learned"))
+    # Context
+    context_why = _text(_("Why this result matters"))
+    context_baseline = _text(_("Today's baseline"))
+    context_tactic = _text(_("The tactic for the rest of the period"))
+    # Flags
+    is_insight = forms.BooleanField(label=_("Flag as an insight"), required=False)
+    is_blocker = forms.BooleanField(label=_("Flag as a blocker"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        key_result: KeyResult,
+        previous: CheckIn | None,
+        default_due: dt.date,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_result = key_result
+        self.previous = previous
+        self.fields["next_up_due"].initial = default_due
+        value = self.fields["progress_value"]
+        if key_result.kind == KeyResultKind.MILESTONE:
+            self.fields["progress_value"] = forms.ChoiceField(
+                label=_("Done?"),
+                choices=MILESTONE_CHOICES,
+                required=False,
+                widget=forms.RadioSelect(attrs={"autofocus": True}),
+            )
+        elif key_result.kind == KeyResultKind.PERCENTAGE:
+            value.label = _("New value (%)")
+            # A hint for the browser; the rule (0-100) is the service's, shown on the field.
+            value.widget.attrs.update({"min": "0", "max": "100"})
+        elif key_result.unit:
+            value.label = _("New value (%(unit)s)") % {"unit": key_result.unit}
+        if previous is None:
+            del self.fields["reflection_outcome"]
+            del self.fields["reflection_learned"]
+
+    @property
+    def confidence_options(self) -> list[dict[str, Any]]:
+        """The 0-10 radio row with each level's band, for colour and words beside it."""
+        chosen = self["confidence"].value()
+        return [
+            {
+                "value": str(level),
+                "band": rhythm.band(level).value,
+                "band_label": BAND_LABELS[rhythm.band(level)],
+                "checked": str(chosen) == str(level),
+                "id": f"{self['confidence'].auto_id}_{level}",
+            }
+            for level in range(11)
+        ]
+
+    def _filled(self, *names: str) -> bool:
+        data = self.cleaned_data
+        return any(data.get(name) not in (None, "") for name in names)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        no_value = data.get("progress_value") in (None, "") and "progress_value" not in self.errors
+        if self._filled("progress_comment") and no_value:
+            self.add_error("progress_value", _("Enter the new value for this comment."))
+        if self._filled("confidence_needs", "confidence_mitigation") and not data.get("confidence"):
+            self.add_error("confidence", _("Choose a confidence from 0 to 10."))
+        if self._filled("reflection_learned") and not data.get("reflection_outcome"):
+            self.add_error("reflection_outcome", _("Did it happen: done, partly or not done?"))
+        return data
+
+    def sections(self) -> dict[str, Any]:
+        """The keyword arguments of `services.record_check_in` for the filled sections."""
+        data = self.cleaned_data
+        kwargs: dict[str, Any] = {
+            "insight": bool(data.get("is_insight")),
+            "blocker": bool(data.get("is_blocker")),
+        }
+        if data.get("progress_value") not in (None, ""):
+            value = data["progress_value"]
+            if self.key_result.kind == KeyResultKind.MILESTONE:
+                value = value == "1"
+            kwargs["progress"] = services.Progress(
+                value=value, comment=data.get("progress_comment", "")
+            )
+        if data.get("confidence") not in (None, ""):
+            kwargs["confidence"] = services.Confidence(
+                level=int(data["confidence"]),
+                needs=data.get("confidence_needs", ""),
+                mitigation=data.get("confidence_mitigation", ""),
+            )
+        if self._filled("next_up_plan"):
+            kwargs["next_up"] = services.NextUp(
+                plan=data["next_up_plan"], due=data.get("next_up_due")
+            )
+        if self.previous is not None and data.get("reflection_outcome"):
+            kwargs["reflection"] = services.Reflection(
+                outcome=data["reflection_outcome"], learned=data.get("reflection_learned", "")
+            )
+        if self._filled("context_why", "context_baseline", "context_tactic"):
+            kwargs["context"] = services.Context(
+                why=data.get("context_why", ""),
+                baseline=data.get("context_baseline", ""),
+                tactic=data.get("context_tactic", ""),
+            )
+        return kwargs
+
+
+class CorrectionForm(forms.Form):
+    """The words of a check-in, for its author within the correction window. Only the text
+    of the sections the check-in has is offered; values stay (record a new check-in)."""
+
+    LABELS = {
+        "progress_comment": _("Progress: what changed, what was learned"),
+        "confidence_needs": _("Confidence: what is needed or in the way"),
+        "confidence_mitigation": _("Confidence: what will reduce the risk"),
+        "next_up_plan": _("Next up: what and how"),
+        "reflection_learned": _("Reflection: what was learned"),
+        "context_why": _("Context: why this result matters"),
+        "context_baseline": _("Context: today's baseline"),
+        "context_tactic": _("Context: the tactic for the rest of the period"),
+    }
+
+    def __init__(self, *args: Any, check_in: CheckIn, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        present = {
+            "progress_comment": check_in.has_progress,
+            "confidence_needs": check_in.has_confidence,
+            "confidence_mitigation": check_in.has_confidence,
+            "next_up_plan": check_in.has_next_up,
+            "reflection_learned": check_in.has_reflection,
+            "context_why": check_in.has_context,
+            "context_baseline": check_in.has_context,
+            "context_tactic": check_in.has_context,
+        }
+        for name in services.TEXT_FIELDS:
+            if present.get(name) or getattr(check_in, name):
+                self.fields[name] = _text(self.LABELS[name])
+                self.fields[name].initial = getattr(check_in, name)
+
+    def changes(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name) or "" for name in self.fields}
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded in the history with the deletion."),
+    )

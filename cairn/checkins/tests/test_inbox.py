@@ -1,0 +1,328 @@
+"""The inbox ("My week"), a person's own settings and the organization's check-in day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cairn.checkins import queries, services
+from cairn.checkins.models import CheckIn
+from cairn.conftest import World
+from cairn.okrs import services as okr_services
+from cairn.okrs.models import KeyResult, Objective
+from cairn.orgs import services as org_services
+from cairn.orgs.models import Member, PeriodState, Weekday
+
+pytestmark = pytest.mark.django_db
+
+# A Wednesday inside the fixture period (2026 Q4); the weekly window runs Mon 9 - Sun 15.
+NOW = dt.datetime(2026, 11, 11, 12, 0, tzinfo=dt.UTC)
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def make_kr(
+    world: World,
+    objective: Objective,
+    title: str,
+    *,
+    owner: Member | None = None,
+    visibility: str = "public",
+) -> KeyResult:
+    return okr_services.create_key_result(
+        actor=world.admin,
+        objective=objective,
+        title=title,
+        start_value=0,
+        target_value=10,
+        owner=owner,
+        visibility=visibility,
+    )
+
+
+def check_in(
+    kr: KeyResult,
+    author: Member,
+    *,
+    days_ago: int = 0,
+    next_up_due: dt.date | None = None,
+    blocker: bool = False,
+    insight: bool = False,
+    text: str = "moved",
+    confidence: int | None = 7,
+) -> CheckIn:
+    kr.refresh_from_db()
+    return services.record_check_in(
+        key_result=kr,
+        author=author,
+        progress=services.Progress(value=1, comment=text),
+        confidence=services.Confidence(level=confidence) if confidence is not None else None,
+        next_up=services.NextUp(plan=f"plan for {text}", due=next_up_due) if next_up_due else None,
+        blocker=blocker,
+        insight=insight,
+        at=NOW - dt.timedelta(days=days_ago),
+    )
+
+
+def inbox_url(world: World) -> str:
+    return reverse("checkins:inbox", args=[world.org.slug])
+
+
+@pytest.fixture
+def team_objective(world: World) -> Objective:
+    return okr_services.create_objective(
+        actor=world.admin, period=world.period, title="Team goal", owner_teams=[world.team]
+    )
+
+
+# Scope --------------------------------------------------------------------------------------
+
+
+def test_the_inbox_lists_my_key_results_and_unowned_ones_of_objectives_i_own(
+    world: World, team_objective: Objective
+) -> None:
+    mine = make_kr(world, team_objective, "Mine", owner=world.member)
+    make_kr(world, team_objective, "Someone else's", owner=world.admin)
+    make_kr(world, team_objective, "Nobody's on a team objective")
+    personal = okr_services.create_objective(
+        actor=world.member, period=world.period, title="Personal", owner_person=world.member
+    )
+    unowned = make_kr(world, personal, "Nobody's on my objective")
+    delegated = make_kr(world, personal, "Delegated to Ada", owner=world.admin)
+
+    inbox = queries.inbox_for(world.member, TODAY)
+
+    titles = {row.key_result.title for row in inbox.rows}
+    assert titles == {mine.title, unowned.title}
+    assert delegated.title not in titles
+
+
+def test_the_inbox_leaves_out_key_results_of_closed_periods(
+    world: World, team_objective: Objective
+) -> None:
+    make_kr(world, team_objective, "Old", owner=world.member)
+    world.period.state = PeriodState.CLOSED
+    world.period.save(update_fields=["state"])
+    assert queries.inbox_for(world.member, TODAY).rows == []
+
+
+def test_it_sorts_key_results_into_due_without_next_up_and_next_up_overdue(
+    world: World, team_objective: Objective
+) -> None:
+    fresh = make_kr(world, team_objective, "Fresh", owner=world.member)
+    check_in(fresh, world.member, days_ago=1, next_up_due=TODAY + dt.timedelta(days=5))
+    due = make_kr(world, team_objective, "Due", owner=world.member)
+    # Checked in last Friday: before this window's Monday, so due again.
+    check_in(due, world.member, days_ago=5, next_up_due=TODAY + dt.timedelta(days=2))
+    no_next_up = make_kr(world, team_objective, "No next up", owner=world.member)
+    check_in(no_next_up, world.member, days_ago=1)
+    overdue = make_kr(world, team_objective, "Overdue", owner=world.member)
+    check_in(overdue, world.member, days_ago=2, next_up_due=TODAY - dt.timedelta(days=2))
+
+    inbox = queries.inbox_for(world.member, TODAY)
+
+    assert [kr.title for kr in inbox.due] == ["Due"]
+    assert [kr.title for kr in inbox.without_next_up] == ["No next up"]
+    assert [kr.title for kr in inbox.overdue_next_ups] == ["Overdue"]
+    assert [row.key_result.title for row in inbox.caught_up] == ["Fresh"]
+
+
+def test_the_due_window_follows_the_organizations_time_zone(
+    world: World, team_objective: Objective
+) -> None:
+    """23:30 on Sunday in UTC is already Monday in Auckland: a new window there."""
+    kr = make_kr(world, team_objective, "Late", owner=world.member)
+    sunday_night = dt.datetime(2026, 11, 8, 23, 30, tzinfo=dt.UTC)
+    services.record_check_in(
+        key_result=kr,
+        author=world.member,
+        confidence=services.Confidence(level=5),
+        next_up=services.NextUp(plan="p", due=TODAY + dt.timedelta(days=3)),
+        at=sunday_night,
+    )
+    assert [k.title for k in queries.inbox_for(world.member, TODAY).due] == ["Late"]
+    world.org.time_zone = "Pacific/Auckland"
+    world.org.save(update_fields=["time_zone"])
+    world.member.organization = world.org
+    assert queries.inbox_for(world.member, TODAY).due == []
+
+
+def test_it_lists_my_open_blockers_and_those_raised_on_my_teams_key_results(
+    world: World, team_objective: Objective
+) -> None:
+    team_kr = make_kr(world, team_objective, "Team KR", owner=world.admin)
+    other = okr_services.create_objective(
+        actor=world.admin, period=world.period, title="Platform", owner_teams=[world.other_team]
+    )
+    other_kr = make_kr(world, other, "Platform KR", owner=world.admin)
+    mine = check_in(other_kr, world.member, blocker=True, text="MY-BLOCKER")
+    on_team = check_in(team_kr, world.admin, blocker=True, text="TEAM-BLOCKER")
+    check_in(other_kr, world.admin, blocker=True, text="ELSEWHERE")
+    resolved = check_in(team_kr, world.admin, blocker=True, text="RESOLVED")
+    services.resolve_blocker(check_in=resolved, actor=world.admin, how="done")
+
+    inbox = queries.inbox_for(world.member, TODAY)
+
+    assert [b.check_in for b in inbox.my_blockers] == [mine]
+    assert [b.check_in for b in inbox.team_blockers] == [on_team]
+
+
+# The page -----------------------------------------------------------------------------------
+
+
+def test_the_inbox_page_offers_a_check_in_in_place_for_each_key_result(
+    world: World, team_objective: Objective, member_client: Client
+) -> None:
+    kr = make_kr(world, team_objective, "Reach 10 customers", owner=world.member)
+    response = member_client.get(inbox_url(world))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Reach 10 customers" in html
+    assert f'id="checkin-{kr.uid}"' in html and "data-slot" in html
+    assert f'hx-target="#checkin-{kr.uid}"' in html
+    assert "Check in" in html
+
+
+def test_htmx_gets_the_inbox_fragment(
+    world: World, team_objective: Objective, member_client: Client
+) -> None:
+    make_kr(world, team_objective, "Reach 10 customers", owner=world.member)
+    response = member_client.get(inbox_url(world), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="inbox"') and "<html" not in html
+
+
+def test_a_viewer_reads_an_inbox_without_check_in_buttons(
+    world: World, viewer_client: Client
+) -> None:
+    response = viewer_client.get(inbox_url(world))
+    assert response.status_code == 200
+    assert "data-slot" not in response.content.decode()
+
+
+def test_an_outsider_gets_a_404_on_the_inbox(world: World, outsider_client: Client) -> None:
+    assert outsider_client.get(inbox_url(world)).status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(world: World) -> None:
+    response = Client().get(inbox_url(world))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_private_key_results_blocker_never_reaches_an_inbox_that_may_not_see_it(
+    world: World, private_objective: Objective, member_client: Client
+) -> None:
+    secret = make_kr(world, private_objective, "PRIVATE-MARKER kr", owner=world.admin)
+    check_in(secret, world.admin, blocker=True, text="PRIVATE-MARKER blocker")
+    html = member_client.get(inbox_url(world)).content.decode()
+    assert "PRIVATE-MARKER" not in html
+    assert queries.inbox_for(world.member, TODAY).team_blockers == []
+
+
+def test_the_inbox_uses_a_constant_number_of_queries(
+    world: World, team_objective: Objective, member_client: Client
+) -> None:
+    def add(n: int) -> None:
+        for i in range(n):
+            kr = make_kr(world, team_objective, f"KR {i}", owner=world.member)
+            check_in(kr, world.member, days_ago=3, blocker=True, text=f"b{i}")
+            check_in(kr, world.admin, days_ago=2, blocker=True, text=f"t{i}")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert member_client.get(inbox_url(world)).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2)
+    small = count()
+    add(4)
+    assert count() == small
+
+
+# My settings --------------------------------------------------------------------------------
+
+
+def test_a_person_opts_out_of_reminder_emails(world: World, member_client: Client) -> None:
+    url = reverse("checkins:my_settings", args=[world.org.slug])
+    page = member_client.get(url)
+    assert page.status_code == 200 and 'name="reminder_emails"' in page.content.decode()
+    response = member_client.post(url, {})
+    assert response.status_code == 302
+    world.member.refresh_from_db()
+    assert world.member.reminder_emails is False
+    member_client.post(url, {"reminder_emails": "on"})
+    world.member.refresh_from_db()
+    assert world.member.reminder_emails is True
+
+
+def test_my_settings_change_only_my_own_membership(world: World, viewer_client: Client) -> None:
+    url = reverse("checkins:my_settings", args=[world.org.slug])
+    response = viewer_client.post(url, {}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "Saved." in response.content.decode()
+    world.viewer.refresh_from_db()
+    world.member.refresh_from_db()
+    assert world.viewer.reminder_emails is False and world.member.reminder_emails is True
+
+
+def test_an_outsider_gets_a_404_on_my_settings(world: World, outsider_client: Client) -> None:
+    url = reverse("checkins:my_settings", args=[world.org.slug])
+    assert outsider_client.post(url, {}).status_code == 404
+    world.outsider.refresh_from_db()
+    assert world.outsider.reminder_emails is True
+
+
+def test_the_user_menu_links_to_my_settings_and_the_nav_to_the_rhythm_pages(
+    world: World, member_client: Client
+) -> None:
+    html = member_client.get(reverse("okrs:home", args=[world.org.slug])).content.decode()
+    for name in ("my_settings", "inbox", "blockers", "insights"):
+        assert reverse(f"checkins:{name}", args=[world.org.slug]) in html
+    nav = html[html.index('class="topbar__nav"') :]
+    assert nav.index(inbox_url(world)) < nav.index(
+        reverse("okrs:home", args=[world.org.slug]) + '"'
+    )
+
+
+# The organization's check-in day -------------------------------------------------------------
+
+
+def test_an_admin_sets_the_check_in_weekday(world: World, admin_client: Client) -> None:
+    url = reverse("orgs:settings", args=[world.org.slug])
+    assert 'name="checkin_weekday"' in admin_client.get(url).content.decode()
+    response = admin_client.post(
+        url,
+        {
+            "name": "Acme",
+            "time_zone": "Europe/Berlin",
+            "week_start": Weekday.MONDAY,
+            "checkin_cadence": "weekly",
+            "checkin_weekday": Weekday.THURSDAY,
+            "default_language": "en",
+        },
+    )
+    assert response.status_code == 302
+    world.org.refresh_from_db()
+    assert world.org.checkin_weekday == Weekday.THURSDAY
+    assert services.default_next_up_due(world.org, TODAY) == dt.date(2026, 11, 12)
+
+
+def test_the_service_rejects_a_weekday_out_of_range(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        org_services.update_organization(
+            organization=world.org, actor=world.admin, checkin_weekday=7
+        )
+    assert "checkin_weekday" in error.value.error_dict
