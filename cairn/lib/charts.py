@@ -177,11 +177,19 @@ def progress_chart(
     uid: str = "progress-chart",
     fmt_number: Callable[[float], str] = default_number,
     fmt_date: Callable[[dt.date], str] = default_date,
+    unit: str = "",
 ) -> Chart:
     """Values over time against the target line and the ideal pace line (start at period
     start to target at period end). Works for falling metrics (target below start) and for
-    values beyond either end: the scale always holds every point, the start and the target."""
+    values beyond either end: the scale always holds every point, the start and the target.
+    Axis labels are bare numbers (a unit would crowd them out of the frame); the summary, the
+    target label and the points carry the unit."""
     points = sorted(points, key=lambda p: p[0])
+
+    def labelled(value: float) -> str:
+        text = fmt_number(value)
+        return f"{text} {unit}" if unit else text
+
     ideal_today = _round_like(
         ideal_value(
             start=start,
@@ -193,7 +201,7 @@ def progress_chart(
         start,
         target,
     )
-    summary = _progress_summary(points, ideal_today, target, period_end, fmt_number, fmt_date)
+    summary = _progress_summary(points, ideal_today, target, period_end, labelled, fmt_date)
     values = [value for _day, value in points]
     frame = _Frame(
         min([period_start, *(day for day, _v in points)]),
@@ -220,7 +228,7 @@ def progress_chart(
         _text(
             WIDTH - RIGHT - 4,
             target_y - 5 if target >= start else target_y + 13,
-            _("Target %(value)s") % {"value": fmt_number(target)},
+            _("Target %(value)s") % {"value": labelled(target)},
             "end",
         )
     )
@@ -238,7 +246,7 @@ def progress_chart(
     body += _series(
         frame,
         points,
-        lambda p: f"{fmt_date(p[0])}: {fmt_number(p[1])}",
+        lambda p: f"{fmt_date(p[0])}: {labelled(p[1])}",
         "chart__line",
     )
     return Chart(_svg(uid, "chart--progress", title or _("Progress"), summary, body), summary)

@@ -144,11 +144,6 @@ def story_context(member: Member, kr: KeyResult) -> dict[str, Any]:
     confidence_points = [
         (timezone.localdate(c.at), c.confidence) for c in reversed(live) if c.confidence is not None
     ]
-    unit = f" {kr.unit}" if kr.unit else ""
-
-    def fmt_number(value: float) -> str:
-        return charts.default_number(value) + unit
-
     progress_chart = charts.progress_chart(
         progress_points,
         start=float(kr.start_value),
@@ -157,7 +152,7 @@ def story_context(member: Member, kr: KeyResult) -> dict[str, Any]:
         period_end=period.end,
         today=today,
         title=_("Progress of “%(title)s”") % {"title": kr.title},
-        fmt_number=fmt_number,
+        unit=kr.unit,
     )
     confidence_chart = charts.confidence_chart(
         confidence_points,

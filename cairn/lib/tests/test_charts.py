@@ -145,3 +145,26 @@ def test_the_confidence_summary_tells_the_trend_in_words(levels: list[int], summ
     assert chart.summary == summary
     assert root.find(f"{SVG}desc").text == summary  # type: ignore[union-attr]
     assert len(list(root.iter(f"{SVG}circle"))) == len(levels)
+
+
+def test_axis_labels_are_bare_numbers_and_the_summary_carries_the_unit() -> None:
+    import datetime as dt
+    import xml.etree.ElementTree as ET
+
+    from cairn.lib import charts
+
+    chart = charts.progress_chart(
+        [(dt.date(2026, 10, 2), 3.0), (dt.date(2026, 10, 9), 5.0)],
+        start=3,
+        target=8,
+        period_start=dt.date(2026, 10, 1),
+        period_end=dt.date(2026, 12, 31),
+        today=dt.date(2026, 10, 10),
+        unit="engineers",
+    )
+    texts = [
+        el.text or "" for el in ET.fromstring(chart.svg).iter("{http://www.w3.org/2000/svg}text")
+    ]
+    axis = [t for t in texts if t and t[0].isdigit() and "engineers" not in t]
+    assert axis, texts
+    assert "engineers" in chart.summary
