@@ -31,8 +31,9 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from cairn import cli
-from cairn.checkins import reminders, tasks
+from cairn.checkins import tasks
 from cairn.checkins.models import Reminder
+from cairn.checkins.reminders import sending
 from cairn.conftest import World
 from cairn.okrs import services as okr_services
 
@@ -136,7 +137,7 @@ def test_a_concurrent_second_run_hits_the_unique_reminder_and_queues_nothing(
     window = dt.date(2026, 10, 12)
 
     queued = [
-        reminders._queue_one(member=acme.member, kind=Reminder.Kind.REMINDER, window_start=window)
+        sending._queue_one(member=acme.member, kind=Reminder.Kind.REMINDER, window_start=window)
         for _run in range(2)
     ]
 
