@@ -43,7 +43,8 @@ run: $(VENV)/.installed-run
 	@echo ""
 	@# The task worker (e-mails, and the reminder job every 15 minutes) runs beside the
 	@# server and stops with it, so reminders work without cron.
-	@$(BIN)/cairn worker & worker=$$!; \
+	@export CAIRN_BASE_URL="$${CAIRN_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	$(BIN)/cairn worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(BIN)/cairn serve --host $(HOST) --port $(PORT)

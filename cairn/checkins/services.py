@@ -175,7 +175,7 @@ def record_check_in(
         check_in.next_up_plan = plan
         check_in.next_up_due = next_up.due or default_next_up_due(organization, today=day)
         if check_in.next_up_due < day:
-            raise ValidationError({"next_up_due": _("A Next Up is due in the future.")})
+            raise ValidationError({"next_up_due": _("Choose a due date from today on.")})
     if reflection is not None:
         if reflection.outcome not in Outcome.values:
             raise ValidationError({"reflection_outcome": _("Choose done, partly or not done.")})

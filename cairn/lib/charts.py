@@ -10,6 +10,7 @@ chart survives a stylesheet-less printer.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -78,6 +79,22 @@ def _round_like(value: float, *references: float) -> float:
     if all(float(r).is_integer() for r in references):
         return float(round(value))
     return round(value, 2)
+
+
+def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """Gridline values at round steps (1, 2, 2.5 or 5 times a power of ten) inside
+    [low, high], so that every label is exactly the value of its line."""
+    if high <= low:
+        return [low]
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    ticks = []
+    value = math.ceil(low / step - 1e-9) * step
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
 
 
 class _Frame:
@@ -216,11 +233,10 @@ def progress_chart(
     low, high = min([start, target, *values]), max([start, target, *values])
     if high == low:
         low, high = low - 1, high + 1
-    for step in range(5):
-        value = low + (high - low) * step / 4
+    for value in nice_ticks(low, high):
         y = frame.y(value)
         body.append(_line(LEFT, y, WIDTH - RIGHT, y, GRID, "chart__grid"))
-        body.append(_text(LEFT - 6, y + 4, fmt_number(_round_like(value, low, high)), "end"))
+        body.append(_text(LEFT - 6, y + 4, fmt_number(value), "end"))
     body += _x_axis(frame, fmt_date, today)
     target_y = frame.y(target)
     body.append(_line(LEFT, target_y, WIDTH - RIGHT, target_y, TARGET, "chart__target", "8 4"))
@@ -370,7 +386,15 @@ def _confidence_summary(
     if len(points) == 1:
         return _("Confidence is %(last)s since %(since)s.") % values
     if last > first:
-        return _("Confidence rose from %(first)s to %(last)s since %(since)s.") % values
-    if last < first:
-        return _("Confidence fell from %(first)s to %(last)s since %(since)s.") % values
-    return _("Confidence stayed at %(last)s since %(since)s.") % values
+        sentence = _("Confidence rose from %(first)s to %(last)s since %(since)s.") % values
+    elif last < first:
+        sentence = _("Confidence fell from %(first)s to %(last)s since %(since)s.") % values
+    else:
+        sentence = _("Confidence stayed at %(last)s since %(since)s.") % values
+    # The ends alone can hide the path: say where it went in between.
+    lowest, highest = min(v for _d, v in points), max(v for _d, v in points)
+    if lowest < min(first, last):
+        sentence += " " + _("It dipped to %(level)s in between.") % {"level": level(lowest)}
+    if highest > max(first, last):
+        sentence += " " + _("It peaked at %(level)s in between.") % {"level": level(highest)}
+    return sentence

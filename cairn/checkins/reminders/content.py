@@ -184,26 +184,31 @@ def _line(key_result: KeyResult, organization: Organization) -> KeyResultLine:
     )
 
 
-def _note_text(check_in: CheckIn) -> str:
-    for text in (
-        check_in.confidence_needs,
-        check_in.progress_comment,
-        check_in.reflection_learned,
+def _note_text(check_in: CheckIn, *, insight: bool = False) -> str:
+    # An insight is what was learned; a blocker is what is in the way.
+    learned = (check_in.reflection_learned, check_in.progress_comment)
+    in_the_way = (check_in.confidence_needs, check_in.progress_comment)
+    rest = (
         check_in.next_up_plan,
         check_in.confidence_mitigation,
         check_in.context_why,
-    ):
+        check_in.reflection_learned,
+        check_in.confidence_needs,
+    )
+    for text in (*(learned if insight else in_the_way), *rest):
         if text:
             return Truncator(" ".join(text.split())).chars(NOTE_LENGTH)
     return ""
 
 
-def _note(check_in: CheckIn, organization: Organization) -> CheckInNote:
+def _note(
+    check_in: CheckIn, organization: Organization, *, insight: bool = False
+) -> CheckInNote:
     return CheckInNote(
         key_result=_line(check_in.key_result, organization),
         at=check_in.at,
         author=check_in.author.name if check_in.author else "",
-        text=_note_text(check_in),
+        text=_note_text(check_in, insight=insight),
         is_open=check_in.is_open_blocker,
     )
 
@@ -365,11 +370,10 @@ def _team_digest(
     blockers: list[CheckInNote] = []
     insights: list[CheckInNote] = []
     for check_in in flagged:
-        note = _note(check_in, organization)
         if check_in.is_blocker:
-            blockers.append(note)
+            blockers.append(_note(check_in, organization))
         if check_in.is_insight:
-            insights.append(note)
+            insights.append(_note(check_in, organization, insight=True))
     return TeamDigest(
         team_uid=team.uid,
         team_name=team.name,

@@ -207,7 +207,7 @@ def test_a_backdated_check_in_is_due_after_its_own_day(key_result: KeyResult, wo
 
 
 def test_a_next_up_cannot_be_due_in_the_past(key_result: KeyResult, world: World) -> None:
-    with pytest.raises(ValidationError, match="future"):
+    with pytest.raises(ValidationError, match="from today on"):
         record(key_result, world, next_up=NextUp(plan="Plan.", due=dt.date(2026, 11, 11)))
     with pytest.raises(ValidationError):
         record(key_result, world, next_up=NextUp(plan="   "))

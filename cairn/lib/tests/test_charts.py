@@ -131,7 +131,16 @@ def test_an_empty_confidence_chart_still_shows_its_band_zones() -> None:
         ([6], "Confidence is 6 of 10 (at risk) since October 1."),
         ([5, 8], "Confidence rose from 5 of 10 (at risk) to 8 of 10 (on track) since October 1."),
         ([8, 3], "Confidence fell from 8 of 10 (on track) to 3 of 10 (off track) since October 1."),
-        ([7, 2, 7], "Confidence stayed at 7 of 10 (on track) since October 1."),
+        (
+            [7, 2, 7],
+            "Confidence stayed at 7 of 10 (on track) since October 1. "
+            "It dipped to 2 of 10 (off track) in between.",
+        ),
+        (
+            [6, 7, 7, 6],
+            "Confidence stayed at 6 of 10 (at risk) since October 1. "
+            "It peaked at 7 of 10 (on track) in between.",
+        ),
         (
             [0, 10],
             "Confidence rose from 0 of 10 (off track) to 10 of 10 (on track) since October 1.",
@@ -168,3 +177,12 @@ def test_axis_labels_are_bare_numbers_and_the_summary_carries_the_unit() -> None
     axis = [t for t in texts if t and t[0].isdigit() and "engineers" not in t]
     assert axis, texts
     assert "engineers" in chart.summary
+
+
+def test_gridlines_sit_on_round_values_that_their_labels_name() -> None:
+    from cairn.lib.charts import nice_ticks
+
+    assert nice_ticks(3, 8) == [4, 6, 8]
+    assert nice_ticks(0, 500_000) == [0, 200_000, 400_000]
+    assert nice_ticks(2, 2.1) == [2.0, 2.05, 2.1]
+    assert nice_ticks(5, 5) == [5]
