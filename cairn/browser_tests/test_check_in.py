@@ -41,6 +41,13 @@ def test_an_owner_checks_in_from_the_inbox_and_the_chart_shows_it(
     )
     form.get_by_role("button", name="Check in").click()
     expect(page.get_by_text("Check-in recorded")).to_be_visible()
+    # The row shows its new state in place, without a reload of the inbox.
+    row = page.locator(f"#inbox-kr-{key_result.uid}")
+    expect(row.locator(".confidence__level")).to_have_text("8")
+    expect(row.locator(".reason--due")).to_have_count(0)
+    expect(row.locator(".reason--no-next-up")).to_have_count(0)
+    expect(row.locator(".reason--overdue")).to_have_count(0)
+    expect(row.get_by_role("link", name="Check in")).to_be_visible()
     screenshot(page, "inbox-check-in")
 
     key_result.refresh_from_db()

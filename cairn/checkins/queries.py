@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from cairn.checkins.models import CheckIn
 from cairn.lib import rhythm
 from cairn.okrs.models import KeyResult, Objective, ObjectiveTeam
-from cairn.okrs.queries import Signals
+from cairn.okrs.queries import Signals, team_key_results
 from cairn.orgs.access import team_ids_of
 from cairn.orgs.models import Member, Organization, Period, PeriodState, Team
 
@@ -220,16 +220,11 @@ def _blocker_rows(qs: QuerySet[CheckIn]) -> list[BlockerRow]:
 
 
 def blockers_in_view(member: Member, team: Team | None = None) -> QuerySet[CheckIn]:
-    """Every live blocker `member` may see, of one team's objectives when `team` is given."""
+    """Every live blocker `member` may see; of the team's key results (`team_key_results`, its
+    sub-teams and people included) when `team` is given."""
     qs = CheckIn.objects.visible_to(member).live().filter(is_blocker=True)
     if team is not None:
-        qs = qs.filter(
-            Exists(
-                ObjectiveTeam.objects.filter(
-                    objective=OuterRef("key_result__objective_id"), team=team
-                )
-            )
-        )
+        qs = qs.filter(key_result__in=team_key_results(member, team).values("pk"))
     return qs
 
 
@@ -276,13 +271,7 @@ def insights(
         .filter(is_insight=True, key_result__objective__period=period)
     )
     if team is not None:
-        qs = qs.filter(
-            Exists(
-                ObjectiveTeam.objects.filter(
-                    objective=OuterRef("key_result__objective_id"), team=team
-                )
-            )
-        )
+        qs = qs.filter(key_result__in=team_key_results(member, team).values("pk"))
     if objective is not None:
         qs = qs.filter(key_result__objective=objective)
     return qs.select_related(

@@ -31,7 +31,7 @@ from cairn.okrs.models import (
 )
 from cairn.orgs.access import can_edit_initiative, can_edit_key_result, can_edit_objective
 from cairn.orgs.history import HistoryLine, describe, history_of
-from cairn.orgs.models import Member, Organization, Period, PeriodState, Team
+from cairn.orgs.models import Member, Organization, Period, PeriodState, Team, TeamMembership
 
 PACE_LABELS = {
     progress_maths.Pace.AHEAD: gettext_lazy("Ahead"),
@@ -543,9 +543,85 @@ def history_lines(member: Member, target_kind: str, target_uid: uuid.UUID) -> li
 # Team and person pages ----------------------------------------------------------------------
 
 
-def team_objectives(member: Member, team: Team, period: Period | None) -> QuerySet[Objective]:
-    qs = Objective.objects.visible_to(member).filter(team_links__team=team)
+@dataclass(frozen=True)
+class TeamTree:
+    """A team and every team below it (children, their children, ...), read in one query."""
+
+    team: Team
+    # Direct sub-teams, by name; `ids` holds the whole tree, the team itself included.
+    children: list[Team]
+    ids: frozenset[int]
+
+
+def team_tree(team: Team) -> TeamTree:
+    """The team tree below `team`: all the organization's teams in one query, walked here, so
+    the number of queries does not grow with the depth. A cycle (which the forms prevent)
+    cannot loop: a team is visited once."""
+    teams = list(Team.objects.filter(organization_id=team.organization_id).order_by("name"))
+    below: dict[int, list[Team]] = {}
+    for other in teams:
+        if other.parent_id is not None:
+            below.setdefault(other.parent_id, []).append(other)
+    ids = {team.pk}
+    todo = [team.pk]
+    while todo:
+        for child in below.get(todo.pop(), []):
+            if child.pk not in ids:
+                ids.add(child.pk)
+                todo.append(child.pk)
+    return TeamTree(team=team, children=below.get(team.pk, []), ids=frozenset(ids))
+
+
+def team_key_results_q(tree: TeamTree) -> Q:
+    """Q over KeyResult: the one rule for "a team's key results", used by the team page, the
+    blockers board and insights filters and the team lead's digest. Those of objectives owned
+    by the team or any team below it, and those its people own (members and leads of those
+    teams; a key result without an owner is its personal objective owner's). Not a gate:
+    always combined with `KeyResult.objects.visible_to`."""
+    owning = ObjectiveTeam.objects.filter(team_id__in=tree.ids).values("objective_id")
+    people_ids = Member.objects.filter(
+        Q(pk__in=TeamMembership.objects.filter(team_id__in=tree.ids).values("member_id"))
+        | Q(pk__in=Team.objects.filter(pk__in=tree.ids).values("lead_id"))
+    ).values("pk")
+    return (
+        Q(objective__in=owning)
+        | Q(owner__in=people_ids)
+        | Q(owner__isnull=True, objective__owner_person__in=people_ids)
+    )
+
+
+def team_key_results(member: Member, team: Team | TeamTree) -> QuerySet[KeyResult]:
+    """A team's key results (`team_key_results_q`) that `member` may see."""
+    tree = team if isinstance(team, TeamTree) else team_tree(team)
+    return KeyResult.objects.visible_to(member).filter(team_key_results_q(tree))
+
+
+def team_objectives(
+    member: Member, team: Team | TeamTree, period: Period | None
+) -> QuerySet[Objective]:
+    """The period's objectives owned by the team or a team below it, as `member` sees them."""
+    tree = team if isinstance(team, TeamTree) else team_tree(team)
+    owning = ObjectiveTeam.objects.filter(team_id__in=tree.ids).values("objective_id")
+    qs = Objective.objects.visible_to(member).filter(pk__in=owning)
     return qs.filter(period=period) if period else qs.none()
+
+
+def team_people_signals(
+    member: Member, tree: TeamTree, period: Period | None, today: dt.date
+) -> list[Signals]:
+    """The team's key results on objectives no team of the tree owns (personal objectives of
+    its people, or other teams' objectives they own a key result of), with their signals."""
+    if period is None:
+        return []
+    owning = ObjectiveTeam.objects.filter(team_id__in=tree.ids).values("objective_id")
+    key_results = (
+        team_key_results(member, tree)
+        .filter(objective__period=period)
+        .exclude(objective__in=owning)
+        .select_related("objective__period", "objective__owner_person__user", "owner__user")
+        .order_by("objective__created_at", "objective_id", "position", "id")
+    )
+    return [Signals.of(kr, member.organization, today) for kr in key_results]
 
 
 def team_initiatives(member: Member, team: Team, period: Period | None) -> list[Initiative]:

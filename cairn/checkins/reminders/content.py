@@ -18,7 +18,7 @@ from cairn.checkins.queries import staleness_of
 from cairn.lib import rhythm
 from cairn.notifications import emails
 from cairn.okrs.models import KeyResult
-from cairn.okrs.queries import STALENESS_LABELS
+from cairn.okrs.queries import STALENESS_LABELS, team_key_results
 from cairn.orgs.models import Member, Organization, PeriodState, Team
 
 # Reminders go out on the check-in day of the window, and digests on the first day of the
@@ -201,9 +201,7 @@ def _note_text(check_in: CheckIn, *, insight: bool = False) -> str:
     return ""
 
 
-def _note(
-    check_in: CheckIn, organization: Organization, *, insight: bool = False
-) -> CheckInNote:
+def _note(check_in: CheckIn, organization: Organization, *, insight: bool = False) -> CheckInNote:
     return CheckInNote(
         key_result=_line(check_in.key_result, organization),
         at=check_in.at,
@@ -309,11 +307,9 @@ def _team_digest(
     lead: Member, team: Team, *, since: dt.datetime, until: dt.datetime, today: dt.date
 ) -> TeamDigest:
     organization = lead.organization
-    # The team's key results: those of the objectives it owns and those its people own,
+    # The team's key results as every page counts them (its sub-teams and people included),
     # narrowed by the gate to what the lead may see.
-    of_team = KeyResult.objects.filter(
-        Q(objective__team_links__team=team) | Q(owner__team_memberships__team=team)
-    ).values("pk")
+    of_team = team_key_results(lead, team).values("pk")
     key_results = list(
         _active_key_results(lead)
         .filter(pk__in=of_team)

@@ -303,6 +303,31 @@ def test_check_in_on_the_key_result_page_refreshes_its_story(
     assert 'id="check-in-slot" class="add-slot check-in-slot" data-slot hx-swap-oob="true"' in html
 
 
+def test_check_in_on_the_key_result_page_refreshes_its_header_out_of_band(
+    member_client: Client, key_result: KeyResult
+) -> None:
+    before = member_client.get(url("key_result", key_result.uid)).content.decode()
+    assert '<div id="kr-head"' in before and "Behind" in before and "data-confidence" not in before
+    response = member_client.post(
+        url("check_in_new", key_result.uid),
+        {
+            "place": "page",
+            "progress_value": "450000",
+            "confidence": "9",
+            "next_up_plan": "Open the second region",
+            "next_up_due": "2026-10-27",
+        },
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    head = html[html.index('<div id="kr-head"') :]
+    head = head[: head.index("</div>")]
+    assert 'hx-swap-oob="true"' in head
+    assert "90%" in head and "Ahead" in head
+    assert 'data-confidence="9"' in head and "on track" in head
+    assert "staleness--fresh" in head
+
+
 def test_check_in_elsewhere_returns_a_confirmation_and_an_event(
     member_client: Client, key_result: KeyResult
 ) -> None:

@@ -195,6 +195,43 @@ def test_the_inbox_page_offers_a_check_in_in_place_for_each_key_result(
     assert "Check in" in html
 
 
+def test_a_check_in_from_an_inbox_row_returns_that_row_in_its_new_state_and_the_counts(
+    world: World, team_objective: Objective, member_client: Client
+) -> None:
+    kr = make_kr(world, team_objective, "Reach 10 customers", owner=world.member)
+    make_kr(world, team_objective, "Still to do", owner=world.member)
+    check_in(kr, world.member, days_ago=10, next_up_due=TODAY - dt.timedelta(days=3))
+    before = member_client.get(inbox_url(world)).content.decode()
+    assert "Next Up overdue since" in before and "2 due this cadence" in before
+
+    response = member_client.post(
+        reverse("checkins:check_in_new", args=[world.org.slug, kr.uid]),
+        {
+            "place": "slot",
+            "progress_value": "4",
+            "confidence": "8",
+            "next_up_plan": "Call the last two prospects",
+            "next_up_due": (TODAY + dt.timedelta(days=5)).isoformat(),
+        },
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == f"#inbox-kr-{kr.uid}"
+    assert response["HX-Reswap"] == "outerHTML"
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<li class="inbox-row" id="inbox-kr-{kr.uid}">')
+    row = html[: html.index('id="inbox-counts"')]
+    assert "overdue" not in row and "Due:" not in row and "No Next Up" not in row
+    assert 'class="confidence__level">8<' in row
+    assert "staleness--fresh" in row
+    assert "Check-in recorded." in row
+    # The counts above the list, out of band: one key result left due, none overdue.
+    counts = html[html.index('<p id="inbox-counts"') :]
+    assert 'hx-swap-oob="true"' in counts
+    assert "1 due this cadence" in counts and "0 Next Ups overdue" in counts
+
+
 def test_htmx_gets_the_inbox_fragment(
     world: World, team_objective: Objective, member_client: Client
 ) -> None:

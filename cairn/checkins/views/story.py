@@ -209,11 +209,44 @@ def key_result_page(request: HttpRequest, member: Member, key_result: uuid.UUID)
 
 
 def _story_response(request: HttpRequest, member: Member, kr: KeyResult) -> HttpResponse:
-    """The page's story sections, and the check-in slot back to its button (out of band)."""
+    """The page's story sections; out of band, the header (progress, pace, confidence and
+    staleness moved too) and the check-in slot back to its button."""
     context = {"member": member, **story_context(member, kr)}
     story = render_to_string(f"{PAGE}#story", context, request=request)
+    head = render_to_string(f"{PAGE}#head", {**context, "oob": True}, request=request)
     slot = render_to_string(f"{PAGE}#check_in_slot", {**context, "oob": True}, request=request)
-    return HttpResponse(story + slot)
+    return HttpResponse(story + head + slot)
+
+
+def _inbox_row_response(request: HttpRequest, member: Member, kr: KeyResult) -> HttpResponse:
+    """After a check-in from an inbox row: that row in its new state (due, Next Up, confidence,
+    staleness) in place of the whole row, and the inbox's counts out of band. Swapping only
+    these, not re-reading the inbox, leaves other forms being filled in untouched."""
+    today = org_today(member)
+    inbox = checkin_queries.inbox_for(member, today)
+    row = next((r for r in inbox.rows if r.key_result.pk == kr.pk), None)
+    context = {"member": member, "inbox": inbox, "oob": True}
+    counts = render_to_string("checkins/inbox.html#counts", context, request=request)
+    if row is None:
+        # Done now, or not this person's to check in on: the slot says so and links to it.
+        done = render_to_string(
+            "checkins/_check_in_done.html",
+            {"member": member, "key_result": kr, "url": key_result_url(member, kr)},
+            request=request,
+        )
+        response = HttpResponse(done + counts)
+    else:
+        html = render_to_string(
+            "checkins/inbox_row.html",
+            {"member": member, "row": row, "recorded": True},
+            request=request,
+        )
+        response = HttpResponse(html + counts)
+        response["HX-Retarget"] = f"#inbox-kr-{kr.uid}"
+        response["HX-Reswap"] = "outerHTML"
+    # Anything else on the page that lists key results may listen for it.
+    response["HX-Trigger"] = "checkInRecorded"
+    return response
 
 
 # Writing a check-in -------------------------------------------------------------------------
@@ -267,14 +300,7 @@ def _checked_in(request: HttpRequest, member: Member, kr: KeyResult, place: str)
     if place == "page":
         return _story_response(request, member, kr)
     if place == "slot":
-        response = render(
-            request,
-            "checkins/_check_in_done.html",
-            {"member": member, "key_result": kr, "url": key_result_url(member, kr)},
-        )
-        # Lists around the slot (the inbox) can refresh themselves on this event.
-        response["HX-Trigger"] = "checkInRecorded"
-        return response
+        return _inbox_row_response(request, member, kr)
     messages.success(request, _("Check-in recorded."))
     return redirect(key_result_url(member, kr))
 

@@ -44,12 +44,20 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
 
 @org_view
 def team(request: HttpRequest, member: Member, team: uuid.UUID) -> HttpResponse:
+    """The team's key results as `queries.team_key_results_q` defines them (the same set the
+    blockers board, insights and the lead's digest use): its own objectives, its sub-teams'
+    objectives under their own heading, and its people's other key results; the staleness
+    counts and filter cover all three."""
     the_team = team_for(member, team)
     period, periods = selected_period(request, member)
     today = org_today(member)
-    cards = queries.objective_cards(
-        member, queries.team_objectives(member, the_team, period), today
-    )
+    tree = queries.team_tree(the_team)
+    cards = queries.objective_cards(member, queries.team_objectives(member, tree, period), today)
+    own: list[queries.ObjectiveCard] = []
+    below: list[queries.ObjectiveCard] = []
+    for card in cards:
+        (own if any(t.pk == the_team.pk for t in card.owner_teams) else below).append(card)
+    people = queries.team_people_signals(member, tree, period, today)
     shown = queries.parse_staleness(request.GET.get("staleness"))
     context = {
         "member": member,
@@ -57,12 +65,14 @@ def team(request: HttpRequest, member: Member, team: uuid.UUID) -> HttpResponse:
         "team": the_team,
         "period": period,
         "periods": periods,
-        "cards": queries.filter_cards(cards, shown),
-        "staleness_counts": queries.staleness_counts(queries.card_signals(cards)),
+        "cards": queries.filter_cards(own, shown),
+        "sub_team_cards": queries.filter_cards(below, shown),
+        "people_signals": [s for s in people if shown is None or s.staleness == shown],
+        "staleness_counts": queries.staleness_counts([*queries.card_signals(cards), *people]),
         "shown": shown,
         "initiatives": queries.team_initiatives(member, the_team, period),
         "members": queries.team_members(the_team),
-        "children": list(Team.objects.in_org(member.organization).filter(parent=the_team)),
+        "children": tree.children,
         "is_mine": the_team.pk in team_ids_of(member),
     }
     return render_page(request, "okrs/team.html", context, fragment="okrs")
