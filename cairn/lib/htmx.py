@@ -8,6 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
 def render_page(
     request: HttpRequest,
     template: str,
@@ -17,6 +21,6 @@ def render_page(
     status: int = 200,
 ) -> HttpResponse:
     """The full page, or for an htmx request the named partial of the same template."""
-    if fragment and getattr(request, "htmx", False):
+    if fragment and is_htmx(request):
         return render(request, f"{template}#{fragment}", context, status=status)
     return render(request, template, context, status=status)

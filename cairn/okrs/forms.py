@@ -1,7 +1,7 @@
 """Forms for authoring objectives, key results, initiatives and alignment.
 
 Forms only collect and type the input; the rules live in `okrs.services`, whose
-ValidationErrors are attached to the matching fields with `add_service_error`.
+ValidationErrors are attached to the matching fields with `attach_errors`.
 """
 
 from __future__ import annotations
@@ -23,17 +23,8 @@ from cairn.okrs.models import (
     Visibility,
 )
 from cairn.orgs.access import team_ids_of
+from cairn.orgs.forms import MemberChoiceField
 from cairn.orgs.models import Member, Period, Role, Team
-
-
-def add_service_error(form: forms.Form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: next to its field when the form has
-    one of that name, at the top of the form otherwise."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, ValidationError(errors))
-    else:
-        form.add_error(None, exc)
 
 
 def active_members(member: Member) -> QuerySet[Member]:
@@ -51,13 +42,6 @@ def possible_owners(member: Member) -> QuerySet[Member]:
 
 
 # Choices travel as public uids, never as sequential row ids (STYLE.md, database habits).
-class MemberChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("to_field_name", "uid")
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
 
 
 class MembersChoiceField(forms.ModelMultipleChoiceField):

@@ -35,6 +35,12 @@ def attach_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class MemberChoiceField(forms.ModelChoiceField):
+    """A person, chosen by their public uid (never a sequential row id)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "uid")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 

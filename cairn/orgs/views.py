@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cairn.lib.htmx import render_page
+from cairn.lib.htmx import is_htmx, render_page
 from cairn.orgs import history, queries, services
 from cairn.orgs.access import org_view, other_member_for, period_for, require_admin, team_for
 from cairn.orgs.forms import (
@@ -51,10 +51,6 @@ def _context(member: Member, nav: str, **extra: Any) -> dict[str, Any]:
 def _data(request: HttpRequest) -> Any:
     """The POST data when the form was submitted, so that an empty POST still shows errors."""
     return request.POST if request.method == "POST" else None
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
 
 
 # Teams ------------------------------------------------------------------------------------
@@ -95,7 +91,7 @@ def team_edit(request: HttpRequest, member: Member, team: str) -> HttpResponse:
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.success(request, _("Team “%(name)s” saved.") % {"name": obj.name})
                 return redirect("orgs:teams", member.organization.slug)
             form = TeamForm(organization=member.organization, team=obj)
@@ -142,7 +138,7 @@ def team_members(request: HttpRequest, member: Member, team: str) -> HttpRespons
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 return redirect("orgs:team_members", member.organization.slug, obj.uid)
             form = TeamMemberForm(team=obj)
     current = list(queries.team_members(obj))
@@ -204,7 +200,7 @@ def person_edit(request: HttpRequest, member: Member, person: str) -> HttpRespon
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.success(request, _("%(name)s saved.") % {"name": other.name})
                 return redirect("orgs:people", member.organization.slug)
             form = MemberEditForm(person=other)
@@ -236,7 +232,7 @@ def _after_period_change(
     request: HttpRequest, member: Member, level: str, text: str
 ) -> HttpResponse:
     """htmx gets the refreshed list with the notice in it; a plain form the redirect."""
-    if _is_htmx(request):
+    if is_htmx(request):
         return _periods_page(request, member, (level, text))
     messages.add_message(request, messages.ERROR if level == "error" else messages.SUCCESS, text)
     return redirect("orgs:periods", member.organization.slug)
@@ -275,7 +271,7 @@ def period_edit(request: HttpRequest, member: Member, period: str) -> HttpRespon
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.success(request, _("Period “%(name)s” saved.") % {"name": obj.name})
                 return redirect("orgs:periods", member.organization.slug)
             form = PeriodForm(period=obj)
@@ -334,7 +330,7 @@ def settings(request: HttpRequest, member: Member) -> HttpResponse:
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.success(request, _("Settings saved."))
                 return redirect("orgs:settings", organization.slug)
             form = OrganizationForm(organization=organization)

@@ -17,16 +17,12 @@ from django.utils.translation import gettext_lazy
 
 from cairn.checkins import queries, services
 from cairn.checkins.models import CheckIn
-from cairn.lib.htmx import render_page
+from cairn.lib.htmx import is_htmx, render_page
 from cairn.okrs.views.common import next_url, selected_period
 from cairn.orgs import services as org_services
 from cairn.orgs.access import objective_for, org_view, require_writer, team_for
 from cairn.orgs.forms import MySettingsForm, attach_errors
 from cairn.orgs.models import Member, Team
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
 
 
 def _team_param(request: HttpRequest, member: Member) -> Team | None:
@@ -92,7 +88,7 @@ def blocker_resolve(request: HttpRequest, member: Member, check_in: uuid.UUID) -
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.success(request, _("Blocker resolved."))
                 return redirect(
                     next_url(request, reverse("checkins:blockers", args=[member.organization.slug]))
@@ -148,7 +144,7 @@ def my_settings(request: HttpRequest, member: Member) -> HttpResponse:
     saved = False
     if request.method == "POST" and form.is_valid():
         org_services.update_my_settings(member=member, **form.cleaned_data)
-        if not _is_htmx(request):
+        if not is_htmx(request):
             messages.success(request, _("Your settings are saved."))
             return redirect("checkins:my_settings", member.organization.slug)
         form = MySettingsForm(member=member)

@@ -29,7 +29,6 @@ from cairn.checkins.forms import CheckInForm, CorrectionForm, DeleteForm
 from cairn.checkins.models import CheckIn, Outcome
 from cairn.lib import charts, rhythm
 from cairn.okrs import queries
-from cairn.okrs.forms import add_service_error
 from cairn.okrs.models import Initiative, KeyResult
 from cairn.okrs.views.common import is_htmx, org_today, render_form
 from cairn.okrs.views.objectives import objective_sections
@@ -41,6 +40,7 @@ from cairn.orgs.access import (
     require_admin,
     require_writer,
 )
+from cairn.orgs.forms import attach_errors
 from cairn.orgs.models import Member
 
 PAGE = "checkins/key_result.html"
@@ -272,7 +272,7 @@ def check_in_new(request: HttpRequest, member: Member, key_result: uuid.UUID) ->
         try:
             services.record_check_in(key_result=kr, author=member, **form.sections())
         except ValidationError as exc:
-            add_service_error(form, exc)
+            attach_errors(form, exc)
         else:
             return _checked_in(request, member, kr, place)
     action = reverse("checkins:check_in_new", args=[member.organization.slug, kr.uid])
@@ -335,7 +335,7 @@ def check_in_correct(request: HttpRequest, member: Member, check_in: uuid.UUID) 
         try:
             services.correct_check_in(check_in=the_check_in, editor=member, **form.changes())
         except ValidationError as exc:
-            add_service_error(form, exc)
+            attach_errors(form, exc)
         else:
             if is_htmx(request):
                 return _story_response(request, member, kr)

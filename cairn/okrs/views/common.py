@@ -9,13 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from cairn.lib.htmx import render_page
+from cairn.lib.htmx import is_htmx, render_page
 from cairn.okrs import queries
 from cairn.orgs.models import Member, Period
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
 
 
 def org_today(member: Member) -> dt.date:

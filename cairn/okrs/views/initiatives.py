@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cairn.okrs import services
-from cairn.okrs.forms import InitiativeForm, add_service_error
+from cairn.okrs.forms import InitiativeForm
 from cairn.okrs.models import Initiative, Objective
 from cairn.okrs.views.common import is_htmx, next_url, render_form
 from cairn.okrs.views.objectives import objective_sections, objective_url
@@ -24,6 +24,7 @@ from cairn.orgs.access import (
     require_writer,
     team_ids_of,
 )
+from cairn.orgs.forms import attach_errors
 from cairn.orgs.models import Member, Team
 
 FORM_TEMPLATE = "okrs/initiative_form.html"
@@ -76,7 +77,7 @@ def initiative_new(request: HttpRequest, member: Member, objective: uuid.UUID) -
         try:
             services.create_initiative(actor=member, objective=the_objective, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_error(form, exc)
+            attach_errors(form, exc)
         else:
             if is_htmx(request):
                 return objective_sections(request, member, the_objective.uid, "initiatives")
@@ -121,7 +122,7 @@ def initiative_edit(request: HttpRequest, member: Member, initiative: uuid.UUID)
         try:
             services.update_initiative(initiative=item, actor=member, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_error(form, exc)
+            attach_errors(form, exc)
         else:
             if is_htmx(request):
                 return objective_sections(request, member, item.objective.uid, "initiatives")

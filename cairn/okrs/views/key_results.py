@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cairn.lib.numbers import tidy
 from cairn.okrs import services
-from cairn.okrs.forms import KeyResultForm, NewKeyResultForm, add_service_error
+from cairn.okrs.forms import KeyResultForm, NewKeyResultForm
 from cairn.okrs.views.common import is_htmx, next_url, render_form
 from cairn.okrs.views.objectives import objective_sections, objective_url
 from cairn.orgs.access import (
@@ -22,6 +22,7 @@ from cairn.orgs.access import (
     objective_for,
     org_view,
 )
+from cairn.orgs.forms import attach_errors
 from cairn.orgs.models import Member
 
 FORM_TEMPLATE = "okrs/key_result_form.html"
@@ -42,7 +43,7 @@ def key_result_new(request: HttpRequest, member: Member, objective: uuid.UUID) -
         try:
             services.create_key_result(actor=member, objective=the_objective, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_error(form, exc)
+            attach_errors(form, exc)
         else:
             if is_htmx(request):
                 return _key_result_sections(request, member, the_objective.uid)
@@ -89,7 +90,7 @@ def key_result_edit(request: HttpRequest, member: Member, key_result: uuid.UUID)
                 key_result=kr, actor=member, shared_with=list(data.pop("shared_with")), **data
             )
         except ValidationError as exc:
-            add_service_error(form, exc)
+            attach_errors(form, exc)
         else:
             if is_htmx(request):
                 return _key_result_sections(request, member, kr.objective.uid)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cairn.okrs import queries, services
-from cairn.okrs.forms import AlignForm, ObjectiveForm, add_service_error
+from cairn.okrs.forms import AlignForm, ObjectiveForm
 from cairn.okrs.models import Alignment, Objective, Visibility
 from cairn.okrs.views.common import (
     is_htmx,
@@ -31,6 +31,7 @@ from cairn.orgs.access import (
     team_for,
     team_ids_of,
 )
+from cairn.orgs.forms import attach_errors
 from cairn.orgs.models import Member
 
 OBJECTIVE_PAGE = "okrs/objective.html"
@@ -104,7 +105,7 @@ def objective_new(request: HttpRequest, member: Member) -> HttpResponse:
         try:
             created = services.create_objective(actor=member, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_error(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Objective created."))
             return redirect(objective_url(member, created))
@@ -144,7 +145,7 @@ def objective_edit(request: HttpRequest, member: Member, objective: uuid.UUID) -
                 **data,
             )
         except ValidationError as exc:
-            add_service_error(form, exc)
+            attach_errors(form, exc)
         else:
             if is_htmx(request):
                 return objective_sections(
@@ -216,7 +217,7 @@ def objective_align(request: HttpRequest, member: Member, objective: uuid.UUID) 
                 parent_key_result=parent_key_result,
             )
         except ValidationError as exc:
-            add_service_error(form, exc)
+            attach_errors(form, exc)
         else:
             if is_htmx(request):
                 return objective_sections(
