@@ -351,15 +351,18 @@ def delete_check_in(*, check_in: CheckIn, actor: Member, reason: str = "") -> Ch
     if check_in.is_deleted:
         return check_in
     before = {name: history.snapshot_value(getattr(check_in, name)) for name in REVISED_FIELDS}
+    before["blocker_resolution"] = check_in.blocker_resolution
     CheckInRevision.objects.create(
         organization_id=check_in.organization_id, check_in=check_in, editor=actor, before=before
     )
     had_context = check_in.has_context
-    for name in TEXT_FIELDS:
+    # The tombstone keeps no words: every text field, the resolution note included.
+    cleared = (*TEXT_FIELDS, "blocker_resolution")
+    for name in cleared:
         setattr(check_in, name, "")
     check_in.deleted_at = timezone.now()
     check_in.deleted_by = actor
-    check_in.save(update_fields=[*TEXT_FIELDS, "deleted_at", "deleted_by"])
+    check_in.save(update_fields=[*cleared, "deleted_at", "deleted_by"])
     history.record(
         organization=actor.organization,
         actor=actor,

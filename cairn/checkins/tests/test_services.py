@@ -464,3 +464,21 @@ def test_check_ins_of_a_private_key_result_are_hidden_from_those_who_may_not_see
     assert list(CheckIn.objects.visible_to(world.viewer)) == [shown]
     assert set(CheckIn.objects.visible_to(world.admin)) == {shown, hidden}
     assert not CheckIn.objects.visible_to(world.outsider).exists()
+
+
+def test_a_deleted_resolved_blocker_keeps_no_words_but_its_revision_does(
+    key_result: KeyResult, world: World
+) -> None:
+    blocker = record(
+        key_result,
+        world,
+        progress=Progress(value=10, comment="Waiting on legal."),
+        blocker=True,
+    )
+    services.resolve_blocker(check_in=blocker, actor=world.admin, how="Contract signed.")
+    services.delete_check_in(check_in=blocker, actor=world.admin, reason="Wrong key result")
+    blocker.refresh_from_db()
+    assert (blocker.progress_comment, blocker.blocker_resolution) == ("", "")
+    [revision] = CheckInRevision.objects.filter(check_in=blocker)
+    assert revision.before["blocker_resolution"] == "Contract signed."
+    assert revision.before["progress_comment"] == "Waiting on legal."

@@ -2,7 +2,10 @@
 
 The crawl test builds the demo organization plus private items whose every visible text
 (title, description, unit, initiative title) carries a unique marker, and a second
-organization with markers of its own. Then, as each of several people, it follows every
+organization with markers of its own. On the private key results (and a public one), check-ins
+carry a marker in every text (insights, open and resolved blockers, corrections with their
+earlier text); two are tombstoned, and their words belong to nobody, not even an admin.
+Then, as each of several people, it follows every
 same-site link and `hx-get` from the start pages (full pages and htmx fragments) and checks:
 
 - no response is a server error;
@@ -11,6 +14,8 @@ same-site link and `hx-get` from the start pages (full pages and htmx fragments)
 - each person does see the markers they are allowed to see (so the test can fail);
 - a URL naming an item the person may not see is a 404 (never a 403, which would confirm
   that it exists), and a URL with another organization's uuid is a 404.
+
+Every person's reminder and team-lead digest e-mail is rendered and checked the same way.
 
 Below the crawl, targeted tests for what a crawl cannot reach: counts, history lines, the
 choices offered by forms, and POSTs that name invisible or foreign objects.
@@ -32,8 +37,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from cairn.checkins import reminders
+from cairn.checkins import services as checkins
+from cairn.checkins.models import CheckIn, Reminder
 from cairn.conftest import World, login
 from cairn.demo.loader import Demo, load_demo
+from cairn.lib import rhythm
+from cairn.notifications import emails
 from cairn.okrs import services as okrs
 from cairn.okrs.models import (
     Alignment,
@@ -44,7 +54,15 @@ from cairn.okrs.models import (
     Visibility,
 )
 from cairn.orgs import services as orgs
-from cairn.orgs.models import Member, Organization, PeriodState, Role, Team, TeamMembership
+from cairn.orgs.models import (
+    Member,
+    Organization,
+    Period,
+    PeriodState,
+    Role,
+    Team,
+    TeamMembership,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +83,19 @@ class LeakWorld:
     globex: Organization
     people: dict[str, Member]
     # marker -> the object whose visibility decides who may read it
-    markers: dict[str, Objective | KeyResult | Initiative] = field(default_factory=dict)
+    markers: dict[str, Objective | KeyResult | Initiative | Tombstone] = field(default_factory=dict)
     objects: dict[str, Any] = field(default_factory=dict)
+    # The check-ins written for the test, and the markers of the live ones' words (every one
+    # of them is on its key result's page: the positive control for check-ins).
+    check_ins: list[CheckIn] = field(default_factory=list)
+    check_in_markers: set[str] = field(default_factory=set)
+
+
+class Tombstone:
+    """Whose words a deleted check-in's were: nobody's any more, not even an admin's."""
+
+
+TOMBSTONE = Tombstone()
 
 
 def build_world() -> LeakWorld:
@@ -150,6 +179,10 @@ def build_world() -> LeakWorld:
     okrs.align(actor=ada, child=public_child, parent_key_result=platform_kr)
     okrs.align(actor=ada, child=public_child, parent_key_result=quality_kr)
 
+    # 6. A private key result of Sofia's in the public Quality objective: her team lead (Omar)
+    #    may not see it, though it is "his team's" for the digest.
+    sofia_kr = key_result(mark(), quality, owner=people["sofia"], visibility=PRIVATE)
+
     # The demo's own private items.
     burn = KeyResult.objects.get(organization=world.acme, title__startswith="Keep monthly burn")
     fundraise = Objective.objects.get(organization=world.acme, title__contains="Series B")
@@ -200,6 +233,25 @@ def build_world() -> LeakWorld:
     world.markers["GLOBEX-05"] = g_ini
     people["otto"] = otto
     people["gina"] = gina
+    vera_kr = KeyResult.objects.get(shared_with=people["vera"])
+    bea_kr = KeyResult.objects.get(objective=shared_secret)
+    public_kr = KeyResult.objects.filter(
+        objective=demo.shared_objective, visibility=Visibility.PUBLIC
+    ).first()
+    assert public_kr is not None
+    add_check_ins(
+        world,
+        {
+            platform_kr: people["sofia"],
+            quality_kr: people["linus"],
+            sofia_kr: people["sofia"],
+            bea_kr: people["bea"],
+            vera_kr: ada,
+            public_kr: ada,
+        },
+        tombstoned=(platform_kr, quality_kr),
+        corrected=(platform_kr, vera_kr),
+    )
     # Fresh rows: the demo loader re-hashes passwords after creating the users, and a stale
     # password hash in memory would make `force_login`'s session invalid.
     fresh = Member.objects.select_related("user", "organization").in_bulk(
@@ -211,6 +263,10 @@ def build_world() -> LeakWorld:
         platform_kr=platform_kr,
         quality=quality,
         quality_kr=quality_kr,
+        sofia_kr=sofia_kr,
+        vera_kr=vera_kr,
+        bea_kr=bea_kr,
+        public_kr=public_kr,
         shared_secret=shared_secret,
         company=company,
         growth_secret=growth_secret,
@@ -221,6 +277,89 @@ def build_world() -> LeakWorld:
         g_period=g_period,
     )
     return world
+
+
+def add_check_ins(
+    world: LeakWorld,
+    authors: dict[KeyResult, Member],
+    *,
+    tombstoned: tuple[KeyResult, KeyResult],
+    corrected: tuple[KeyResult, ...],
+) -> None:
+    """On each key result, check-ins whose every text carries its own marker, owned (for the
+    rule) by the key result: an insight, an open blocker, a resolved one (with a resolution
+    note). On two of them a tombstone (its words owned by nobody), on two a check-in
+    corrected just now (the earlier text and the new one both its key result's)."""
+    organization = world.acme
+    numbers = iter(range(1, 1000))
+    week_start = reminders.digest_week(organization, TODAY)
+    zone = emails.organization_zone(organization)
+
+    def mark(owner: KeyResult | Tombstone) -> str:
+        marker = f"LEAK-CI{next(numbers):03d}"
+        world.markers[marker] = owner
+        if owner is not TOMBSTONE:
+            world.check_in_markers.add(marker)
+        return marker
+
+    def at(day: int) -> dt.datetime:
+        """10:00 on the `day`th day of the week that TODAY's digest reports on."""
+        return dt.datetime.combine(week_start - dt.timedelta(days=8 - day), dt.time(10), zone)
+
+    def full(
+        kr: KeyResult,
+        author: Member,
+        when: dt.datetime | None,
+        owner: KeyResult | Tombstone | None = None,
+        *,
+        insight: bool = False,
+        blocker: bool = False,
+    ) -> CheckIn:
+        """Every section, each text with its own marker (a reflection when there is a Next
+        Up to reflect on)."""
+        owner = owner or kr
+        kr.refresh_from_db()
+        reflection = None
+        if checkins.current_next_up(kr, before=when) is not None:
+            reflection = checkins.Reflection(outcome="partly", learned=mark(owner))
+        check_in = checkins.record_check_in(
+            key_result=kr,
+            author=author,
+            at=when,
+            progress=checkins.Progress(value=kr.current_value, comment=mark(owner)),
+            confidence=checkins.Confidence(level=6, needs=mark(owner), mitigation=mark(owner)),
+            next_up=checkins.NextUp(plan=mark(owner)),
+            reflection=reflection,
+            context=checkins.Context(why=mark(owner), baseline=mark(owner), tactic=mark(owner)),
+            insight=insight,
+            blocker=blocker,
+        )
+        world.check_ins.append(check_in)
+        return check_in
+
+    ada = world.people["ada"]
+    for kr, author in authors.items():
+        full(kr, author, at(1), insight=True)
+        full(kr, author, at(2), blocker=True)
+        resolved = full(kr, author, at(3), blocker=True, insight=True)
+        checkins.resolve_blocker(check_in=resolved, actor=author, how=mark(kr), at=at(4))
+    # Tombstones: an open blocker and insight, and a resolved blocker with its note.
+    first, second = tombstoned
+    gone = full(first, authors[first], at(5), TOMBSTONE, insight=True, blocker=True)
+    # (A deletion's reason goes to the history: whoever sees it sees the key result.)
+    reason = mark(first)
+    world.check_in_markers.discard(reason)
+    checkins.delete_check_in(check_in=gone, actor=ada, reason=reason)
+    gone = full(second, authors[second], at(5), TOMBSTONE, blocker=True)
+    checkins.resolve_blocker(check_in=gone, actor=ada, how=mark(TOMBSTONE), at=at(6))
+    reason = mark(second)
+    world.check_in_markers.discard(reason)
+    checkins.delete_check_in(check_in=gone, actor=ada, reason=reason)
+    # Corrections just now (within the correction window): the earlier text stays readable.
+    for kr in corrected:
+        check_in = full(kr, authors[kr], None)
+        changes = {name: mark(kr) for name in checkins.TEXT_FIELDS if getattr(check_in, name)}
+        checkins.correct_check_in(check_in=check_in, editor=authors[kr], **changes)
 
 
 # The rule, in plain Python --------------------------------------------------------------------
@@ -284,6 +423,10 @@ class Rule:
         return self.key_result(person, KeyResult.objects.get(pk=initiative.key_result_id))
 
     def may_see(self, person: Member, obj: Any) -> bool:
+        if isinstance(obj, Tombstone):
+            return False
+        if isinstance(obj, Team):
+            return obj.organization_id == person.organization_id
         if isinstance(obj, Objective):
             return self.objective(person, obj)
         if isinstance(obj, KeyResult):
@@ -339,12 +482,17 @@ def normalise(url: str, base: str) -> str | None:
     return parts.path + (f"?{urlencode(query)}" if query else "")
 
 
+CHECK_IN_ACTION_RE = re.compile(rf"/check-ins/{UUID_RE.pattern}/")
+
+
 def page_key(url: str) -> str:
     """Two URLs that differ only in the value of a preselection (`?team=`, `?key_result=`) are
-    the same page for the crawl; a different `?period=` is a different page."""
+    the same page for the crawl; a different `?period=` is a different page. The correct,
+    delete and resolve pages of the demo's hundreds of check-ins are one page each (the
+    test's own check-ins are seeds, fetched whatever their key)."""
     parts = urlsplit(url)
     query = sorted((k, v if k == "period" else "*") for k, v in parse_qsl(parts.query))
-    return parts.path + "?" + urlencode(query)
+    return CHECK_IN_ACTION_RE.sub("/check-ins/*/", parts.path) + "?" + urlencode(query)
 
 
 @dataclass
@@ -388,6 +536,77 @@ def crawl(
     return result
 
 
+LEAK_RE = re.compile(r"LEAK-(?:CI\d{3}|\d{2})")
+
+
+def markers_in(body: str, markers: dict[str, Any], plain: list[str]) -> set[str]:
+    """The markers in `body`: one scan for the LEAK-nn ones (a marker may end in one more
+    letter), a substring test for the few plain ones."""
+    found = set()
+    for match in LEAK_RE.finditer(body):
+        token = match.group()
+        for candidate in (token, body[match.start() : match.end() + 1]):
+            if candidate in markers:
+                found.add(candidate)
+    return found | {marker for marker in plain if marker in body}
+
+
+def check_in_seeds(world: LeakWorld) -> list[str]:
+    """The rhythm pages with every filter value (the crawl takes one value of a preselection
+    for the lot), and every page of the test's key results and check-ins."""
+    base = f"/o/{world.acme.slug}/"
+    urls = [f"{base}{page}/" for page in ("inbox", "blockers", "insights", "me/settings")]
+    for team in Team.objects.filter(organization=world.acme).order_by("name"):
+        urls += [f"{base}blockers/?team={team.uid}", f"{base}insights/?team={team.uid}"]
+    for period in Period.objects.filter(organization=world.acme):
+        urls.append(f"{base}insights/?period={period.uid}")
+    for objective in Objective.objects.filter(period=world.demo.current):
+        urls.append(f"{base}insights/?objective={objective.uid}")
+    for kr in {check_in.key_result for check_in in world.check_ins}:
+        urls += [f"{base}key-results/{kr.uid}/", f"{base}key-results/{kr.uid}/check-in/"]
+    # The action pages of one check-in per key result, of every open or resolved blocker, of
+    # the tombstones and of the corrected ones.
+    first_of: set[int] = set()
+    for check_in in world.check_ins:
+        check_in.refresh_from_db()
+        wanted = ["resolve"] if check_in.is_blocker else []
+        if check_in.key_result_id not in first_of or check_in.is_deleted or check_in.edited_at:
+            first_of.add(check_in.key_result_id)
+            wanted += ["correct", "delete"]
+        urls += [f"{base}check-ins/{check_in.uid}/{op}/" for op in wanted]
+    return urls
+
+
+def rendered_emails(world: LeakWorld) -> dict[str, str]:
+    """Every person's reminder and team-lead digest, as `cairn remind` would send them on
+    the day they go out for TODAY's window: "<who> <kind>" -> subject, text and HTML."""
+    result = {}
+    for member in Member.objects.filter(organization__in=[world.acme, world.globex]).order_by("pk"):
+        organization = member.organization
+        window_start, _end = rhythm.window(
+            cadence=organization.checkin_cadence, week_start=organization.week_start, today=TODAY
+        )
+        reminder_day = rhythm.check_in_day(
+            cadence=organization.checkin_cadence,
+            week_start=organization.week_start,
+            weekday=organization.checkin_weekday,
+            today=TODAY,
+        )
+        week_start = reminders.digest_week(organization, TODAY)
+        for kind, start, today in (
+            (Reminder.Kind.REMINDER, window_start, reminder_day),
+            (Reminder.Kind.DIGEST, week_start, week_start),
+        ):
+            reminder = Reminder(
+                organization=organization, member=member, kind=kind, window_start=start
+            )
+            email = reminders.render_reminder(reminder, today=today)
+            if email is not None:
+                key = f"{member.user.email} {kind}"
+                result[key] = "\n".join((email.subject, email.text, email.html))
+    return result
+
+
 # The crawl test -------------------------------------------------------------------------------
 
 
@@ -413,6 +632,7 @@ def test_no_page_or_fragment_leaks_a_private_or_foreign_item(caplog: Any) -> Non
             assert rule.may_see(people[name], world.markers[marker]), (name, marker)
 
     seeds_for = {org.slug: ["/", f"/o/{org.slug}/"] for org in (world.acme, world.globex)}
+    seeds_for["acme"] += check_in_seeds(world)
     admin_crawl = crawl(people["ada"], seeds_for["acme"])
     otto_crawl = crawl(people["otto"], seeds_for["globex"])
     crawls = {"ada": admin_crawl, "otto": otto_crawl}
@@ -435,6 +655,12 @@ def test_no_page_or_fragment_leaks_a_private_or_foreign_item(caplog: Any) -> Non
     for model in (Objective, KeyResult, Initiative):
         for obj in model.objects.all():
             uid_to_object[str(obj.uid)] = obj
+    # A check-in is as visible as its key result, a tombstone too (its text is gone).
+    for check_in in CheckIn.objects.select_related("key_result"):
+        uid_to_object[str(check_in.uid)] = check_in.key_result
+    for team in Team.objects.all():
+        uid_to_object[str(team.uid)] = team
+    plain = [marker for marker in world.markers if not LEAK_RE.match(marker)]
 
     problems: list[str] = []
     for name, result in crawls.items():
@@ -445,20 +671,42 @@ def test_no_page_or_fragment_leaks_a_private_or_foreign_item(caplog: Any) -> Non
             where = f"{name} GET {url}{' (htmx)' if htmx else ''}"
             if status >= 500:
                 problems.append(f"{where}: {status}")
-            for marker in world.markers:
-                if marker in body:
-                    if marker in hidden:
-                        problems.append(f"{where}: shows {marker!r} ({status})")
-                    else:
-                        allowed_seen.add(marker)
-            path_uids = UUID_RE.findall(urlsplit(url).path)
-            for uid in path_uids:
+            for marker in sorted(markers_in(body, world.markers, plain)):
+                if marker in hidden:
+                    problems.append(f"{where}: shows {marker!r} ({status})")
+                else:
+                    allowed_seen.add(marker)
+            parts = urlsplit(url)
+            named_uids = UUID_RE.findall(parts.path) + [
+                v for k, v in parse_qsl(parts.query) if k in ("objective", "team")
+            ]
+            for uid in named_uids:
                 named = uid_to_object.get(uid)
                 if named is not None and not rule.may_see(person, named) and status != 404:
                     problems.append(f"{where}: {status} for an item they may not see")
-        missing = probes[name] - allowed_seen
+        # Every word of every live check-in this person may see is on its key result's page.
+        wanted = probes[name] | (world.check_in_markers - hidden)
+        missing = wanted - allowed_seen
         if missing:
             problems.append(f"{name} never saw {sorted(missing)} (positive control)")
+        if name != "otto":
+            assert world.check_in_markers - hidden, f"{name} may see no check-in: no control"
+
+    # E-mails: every reminder and digest, for everyone in both organizations.
+    mailed = rendered_emails(world)
+    members = {m.user.email: m for m in Member.objects.select_related("user")}
+    mailed_markers: set[str] = set()
+    for key, body in mailed.items():
+        person = members[key.split()[0]]
+        for marker in sorted(markers_in(body, world.markers, plain)):
+            if rule.may_see(person, world.markers[marker]):
+                mailed_markers.add(marker)
+            else:
+                problems.append(f"e-mail {key}: shows {marker!r}")
+    # Positive control: the blockers of a reminder and the notes of a digest carry words.
+    for key in ("sofia@acme.example reminder", "omar@acme.example digest"):
+        if key not in mailed or not markers_in(mailed[key], world.markers, plain):
+            problems.append(f"e-mail {key}: missing or without a check-in's words")
 
     # Another organization's uuids are a 404, under either organization's slug.
     def foreign_urls(result: Crawl, own: str, other: str) -> list[str]:
