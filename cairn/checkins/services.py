@@ -4,6 +4,7 @@ confidence, next up, context) and the history event land together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -158,17 +159,33 @@ def record_check_in(
     # and a check-in recorded for an earlier moment is due after that moment.
     day = rhythm.local_date(check_in.at, organization.time_zone)
     kr_fields: list[str] = []
-    if progress is not None:
+    # Every section is checked before anything is saved, and all their errors are reported
+    # at once: a person fixing a check-in should not discover its mistakes one by one.
+    errors: dict[str, list[str]] = {}
+
+    def section(check: Callable[[], None]) -> None:
+        try:
+            check()
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+
+    def check_progress() -> None:
+        assert progress is not None
         check_in.progress_value = _progress_value(key_result, progress.value)
         check_in.progress_comment = progress.comment.strip()
-    if confidence is not None:
+
+    def check_confidence() -> None:
+        assert confidence is not None
         level = confidence.level
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 10:
             raise ValidationError({"confidence": _("Confidence is a whole number from 0 to 10.")})
         check_in.confidence = confidence.level
         check_in.confidence_needs = confidence.needs.strip()
         check_in.confidence_mitigation = confidence.mitigation.strip()
-    if next_up is not None:
+
+    def check_next_up() -> None:
+        assert next_up is not None
         plan = next_up.plan.strip()
         if not plan:
             raise ValidationError({"next_up_plan": _("Write what you will do, and how.")})
@@ -176,7 +193,9 @@ def record_check_in(
         check_in.next_up_due = next_up.due or default_next_up_due(organization, today=day)
         if check_in.next_up_due < day:
             raise ValidationError({"next_up_due": _("Choose a due date from today on.")})
-    if reflection is not None:
+
+    def check_reflection() -> None:
+        assert reflection is not None
         if reflection.outcome not in Outcome.values:
             raise ValidationError({"reflection_outcome": _("Choose done, partly or not done.")})
         previous = current_next_up(key_result, before=check_in.at)
@@ -187,7 +206,9 @@ def record_check_in(
         check_in.reflects_on = previous
         check_in.reflection_outcome = reflection.outcome
         check_in.reflection_learned = reflection.learned.strip()
-    if context is not None:
+
+    def check_context() -> None:
+        assert context is not None
         why, baseline, tactic = (
             context.why.strip(),
             context.baseline.strip(),
@@ -200,6 +221,18 @@ def record_check_in(
             baseline,
             tactic,
         )
+
+    for given, check in (
+        (progress, check_progress),
+        (confidence, check_confidence),
+        (next_up, check_next_up),
+        (reflection, check_reflection),
+        (context, check_context),
+    ):
+        if given is not None:
+            section(check)
+    if errors:
+        raise ValidationError(errors)
     check_in.save()
 
     if key_result.last_check_in_at is not None and check_in.at < key_result.last_check_in_at:

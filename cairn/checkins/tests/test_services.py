@@ -482,3 +482,16 @@ def test_a_deleted_resolved_blocker_keeps_no_words_but_its_revision_does(
     [revision] = CheckInRevision.objects.filter(check_in=blocker)
     assert revision.before["blocker_resolution"] == "Contract signed."
     assert revision.before["progress_comment"] == "Waiting on legal."
+
+
+def test_every_invalid_section_is_reported_at_once(key_result: KeyResult, world: World) -> None:
+    with pytest.raises(ValidationError) as caught:
+        record(
+            key_result,
+            world,
+            progress=Progress(value="lots"),
+            confidence=Confidence(level=11),
+            next_up=NextUp(plan="  "),
+        )
+    assert set(caught.value.message_dict) == {"progress_value", "confidence", "next_up_plan"}
+    assert not CheckIn.objects.filter(key_result=key_result).exists()
