@@ -99,11 +99,13 @@ def my_key_results(member: Member) -> QuerySet[KeyResult]:
     """The key results whose check-ins are this person's job: those they own, and those with
     no owner on an objective they own personally. Not every key result of their teams'
     objectives: each key result then has one person it is due from, so a reminder or an inbox
-    never asks five people for the same check-in. Only open periods: a closed one is done."""
+    never asks five people for the same check-in. Only active periods: a period in planning
+    has not started its rhythm, and a closed one is done. The inbox and the reminder e-mails
+    both use this one rule."""
     return (
         KeyResult.objects.visible_to(member)
         .filter(Q(owner=member) | Q(owner__isnull=True, objective__owner_person=member))
-        .exclude(objective__period__state=PeriodState.CLOSED)
+        .filter(objective__period__state=PeriodState.ACTIVE)
         .select_related("objective__period", "owner__user")
         .order_by("objective__period__start", "objective__created_at", "position", "id")
     )

@@ -77,6 +77,7 @@ class Context:
 
 
 def org_today(organization: Organization) -> dt.date:
+    """The organization's today (as `Organization.today`), for anything with a time zone."""
     return rhythm.local_date(timezone.now(), organization.time_zone)
 
 
@@ -146,7 +147,11 @@ def record_check_in(
         raise ValidationError(_("Viewers have read-only access."))
     if not (progress or confidence or next_up or reflection or context):
         raise ValidationError(_("A check-in needs at least one section."))
-    organization = key_result.organization
+    # The caller's copy may be stale (read before this transaction began): counters and the
+    # "newest check-in" decision are made on the row as it is now, locked for the update.
+    callers_copy = key_result
+    key_result = KeyResult.objects.select_for_update().get(pk=key_result.pk)
+    organization = callers_copy.organization
     check_in = CheckIn(
         organization_id=key_result.organization_id,
         key_result=key_result,
@@ -241,6 +246,7 @@ def record_check_in(
         _recompute_rollups(key_result)
         if check_in.has_context:
             _sync_context(key_result)
+        _copy_rollups(key_result, callers_copy)
         return check_in
     if check_in.has_progress:
         key_result.current_value = check_in.progress_value  # type: ignore[assignment]
@@ -268,7 +274,28 @@ def record_check_in(
         key_result.last_check_in_at = check_in.at
         kr_fields.append("last_check_in_at")
     key_result.save(update_fields=kr_fields)
+    _copy_rollups(key_result, callers_copy)
     return check_in
+
+
+ROLLUP_FIELDS = (
+    "current_value",
+    "confidence",
+    "next_up_due",
+    "last_check_in_at",
+    "open_blockers",
+    "context_why",
+    "context_baseline",
+    "context_tactic",
+    "context_outdated",
+)
+
+
+def _copy_rollups(source: KeyResult, target: KeyResult) -> None:
+    """Keep the caller's key result in step with what was saved."""
+    if target is not source:
+        for name in ROLLUP_FIELDS:
+            setattr(target, name, getattr(source, name))
 
 
 def can_correct(check_in: CheckIn, member: Member, now: dt.datetime | None = None) -> bool:
@@ -342,12 +369,14 @@ def _recompute_rollups(key_result: KeyResult) -> None:
     """The key result's roll-ups replayed from its live check-ins, oldest first, by the same
     rules `record_check_in` applies one at a time (one query)."""
     value = key_result.start_value
+    scale_from = key_result.scale_changed_at
     confidence: int | None = None
     next_up_due: dt.date | None = None
     last: dt.datetime | None = None
     open_blockers = 0
     for check_in in CheckIn.objects.live().filter(key_result=key_result).order_by("at", "id"):
-        if check_in.has_progress:
+        on_this_scale = scale_from is None or check_in.at >= scale_from
+        if check_in.has_progress and on_this_scale:
             value = check_in.progress_value  # type: ignore[assignment]
         if check_in.has_confidence:
             confidence = check_in.confidence

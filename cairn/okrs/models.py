@@ -196,6 +196,9 @@ class KeyResult(models.Model):
     last_check_in_at = models.DateTimeField(_("last check-in"), null=True, blank=True)
     next_up_due = models.DateField(_("next up due"), null=True, blank=True)
     open_blockers = models.PositiveIntegerField(_("open blockers"), default=0)
+    # When the kind last changed: progress recorded before it is on another scale and no
+    # longer counts towards the current value.
+    scale_changed_at = models.DateTimeField(null=True, blank=True)
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cairn.lib.rhythm import local_date
+
 
 def new_uid() -> uuid.UUID:
     return uuid.uuid4()
@@ -107,6 +109,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> dt.date:
+        """Today on the organization's calendar: periods and check-in days end at its
+        midnight, not the server's."""
+        return local_date(timezone.now(), self.time_zone)
 
 
 class OrgQuerySet(models.QuerySet[Any]):

@@ -306,7 +306,9 @@ def period_delete(request: HttpRequest, member: Member, period: str) -> HttpResp
 def period_next_quarter(request: HttpRequest, member: Member) -> HttpResponse:
     require_admin(member)
     try:
-        period = services.create_next_quarter(organization=member.organization, actor=member)
+        period = services.create_next_quarter(
+            organization=member.organization, actor=member, today=member.organization.today()
+        )
     except ValidationError as error:
         return _after_period_change(request, member, "error", " ".join(error.messages))
     text = _("Period “%(name)s” created.") % {"name": period.name}

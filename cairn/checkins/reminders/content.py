@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from cairn.checkins.models import CheckIn
-from cairn.checkins.queries import staleness_of
+from cairn.checkins.queries import my_key_results, staleness_of
 from cairn.lib import rhythm
 from cairn.notifications import emails
 from cairn.okrs.models import KeyResult
@@ -239,10 +239,8 @@ def reminder_for(member: Member, *, today: dt.date) -> MemberReminder:
     )
     window_began = _local_midnight(start, organization)
     due: list[DueKeyResult] = []
-    for key_result in (
-        _active_key_results(member)
-        .filter(owner=member)
-        .order_by("objective__created_at", "objective_id", "position", "id")
+    for key_result in my_key_results(member).order_by(
+        "objective__created_at", "objective_id", "position", "id"
     ):
         if key_result.is_done:
             continue

@@ -189,13 +189,16 @@ def story_context(member: Member, kr: KeyResult) -> dict[str, Any]:
 @org_view
 def key_result_page(request: HttpRequest, member: Member, key_result: uuid.UUID) -> HttpResponse:
     kr = key_result_for(member, key_result)
-    initiatives = [
-        (initiative, can_edit_initiative(member, initiative))
-        for initiative in Initiative.objects.visible_to(member)
+    initiatives = []
+    for initiative in (
+        Initiative.objects.visible_to(member)
         .filter(key_result=kr)
-        .select_related("team", "owner__user", "objective")
+        .select_related("team", "owner__user")
         .order_by("created_at", "id")
-    ]
+    ):
+        # The gate already loaded the objective with its owning teams: no query per row.
+        initiative.objective = kr.objective
+        initiatives.append((initiative, can_edit_initiative(member, initiative)))
     context = {
         "member": member,
         "nav": "home",

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from cairn.lib import rhythm
@@ -27,12 +25,7 @@ PACE_LABELS = {
 
 
 def today_for(organization: Organization) -> dt.date:
-    """Today in the organization's own time zone: a period ends at its midnight, not UTC's."""
-    try:
-        zone = ZoneInfo(organization.time_zone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return timezone.localdate(timezone=zone)
+    return organization.today()
 
 
 # Periods ------------------------------------------------------------------------------------

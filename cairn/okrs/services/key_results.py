@@ -183,7 +183,8 @@ def update_key_result(
     if kind_changed:
         # A new kind measures on a new scale: the old value means nothing on it.
         key_result.current_value = key_result.start_value
-        update_fields.append("current_value")
+        key_result.scale_changed_at = timezone.now()
+        update_fields += ["current_value", "scale_changed_at"]
     if material and key_result.has_context and not key_result.context_outdated:
         key_result.context_outdated = True
         update_fields.append("context_outdated")
