@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cairn.orgs",
     "cairn.okrs",
+    "cairn.alignment",
     "cairn.checkins",
     "cairn.demo",
 ]

@@ -26,4 +26,5 @@ urlpatterns = [
     path("o/<slug:org>/", include("cairn.orgs.urls", namespace="orgs")),
     path("o/<slug:org>/", include("cairn.okrs.urls", namespace="okrs")),
     path("o/<slug:org>/", include("cairn.checkins.urls", namespace="checkins")),
+    path("o/<slug:org>/", include("cairn.alignment.urls", namespace="alignment")),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cairn.checkins.models import CheckIn, CheckInRevision, Reminder
+from cairn.checkins.models import CheckIn, CheckInRevision, Reminder, Sync
 
 
 @admin.register(CheckIn)
@@ -20,3 +20,9 @@ class CheckInRevisionAdmin(admin.ModelAdmin):
 class ReminderAdmin(admin.ModelAdmin):
     list_display = ("member", "kind", "window_start", "queued_at", "sent_at")
     list_filter = ("organization", "kind")
+
+
+@admin.register(Sync)
+class SyncAdmin(admin.ModelAdmin):
+    list_display = ("objective", "held_on", "next_sync_on", "recorded_by")
+    raw_id_fields = ("objective", "attendees", "recorded_by")

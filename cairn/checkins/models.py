@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cairn.okrs.models import KeyResult
+from cairn.okrs.models import KeyResult, Objective
 from cairn.orgs.models import Member, Organization, new_uid
 
 
@@ -184,3 +184,45 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.member_id} ({self.window_start})"
+
+
+class SyncQuerySet(models.QuerySet["Sync"]):
+    def in_org(self, organization: Organization) -> SyncQuerySet:
+        return self.filter(organization=organization)
+
+    def visible_to(self, member: Member) -> SyncQuerySet:
+        """A sync's notes are as visible as its objective."""
+        qs = self.filter(organization_id=member.organization_id)
+        if member.is_admin:
+            return qs
+        return qs.filter(objective__in=Objective.objects.visible_to(member).values("pk"))
+
+
+class Sync(models.Model):
+    """A recorded sync meeting of an objective's owning teams (a shared OKR's regular
+    meeting): when, who was there, notes, and when the next one is."""
+
+    uid = models.UUIDField(default=new_uid, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="syncs")
+    held_on = models.DateField(_("held on"))
+    attendees = models.ManyToManyField(
+        Member, verbose_name=_("attendees"), related_name="syncs_attended", blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    next_sync_on = models.DateField(_("next sync"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = SyncQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sync")
+        verbose_name_plural = _("syncs")
+        ordering = ("-held_on", "-created_at", "-id")
+        indexes = [models.Index(fields=["organization", "objective", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.objective_id} synced on {self.held_on}"

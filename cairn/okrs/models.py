@@ -81,6 +81,9 @@ class Objective(models.Model):
     shared_with = models.ManyToManyField(
         Member, verbose_name=_("shared with"), related_name="objectives_shared_with_me", blank=True
     )
+    # How often the owning teams meet to sync on it (a shared OKR's regular meeting): the
+    # next sync is set this many days after a recorded one.
+    sync_cadence_days = models.PositiveSmallIntegerField(_("sync every (days)"), default=14)
     created_by = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -196,6 +199,12 @@ class KeyResult(models.Model):
     last_check_in_at = models.DateTimeField(_("last check-in"), null=True, blank=True)
     next_up_due = models.DateField(_("next up due"), null=True, blank=True)
     open_blockers = models.PositiveIntegerField(_("open blockers"), default=0)
+    # Dependencies this key result leans on that the providing team has not accepted
+    # (proposed, declined, deferred): kept by the alignment services in the same transaction
+    # as the state change, so every list can flag it over-optimistic without a query.
+    unaccepted_dependencies = models.PositiveIntegerField(
+        _("unaccepted dependencies"), default=0
+    )
     # When the kind last changed: progress recorded before it is on another scale and no
     # longer counts towards the current value.
     scale_changed_at = models.DateTimeField(null=True, blank=True)
@@ -239,6 +248,12 @@ class KeyResult(models.Model):
     @property
     def is_done(self) -> bool:
         return self.kind == KeyResultKind.MILESTONE and self.current_value >= self.target_value
+
+    @property
+    def is_over_optimistic(self) -> bool:
+        """It leans on a dependency another team has not accepted (the alignment text's
+        warning: a plan that counts on help nobody promised)."""
+        return self.unaccepted_dependencies > 0
 
     @property
     def has_context(self) -> bool:

@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from cairn.orgs.models import Member, Period, Team, User
 
 if TYPE_CHECKING:
+    from cairn.alignment.models import Dependency
+    from cairn.checkins.models import Sync
     from cairn.okrs.models import Initiative, KeyResult, Objective
 
 
@@ -190,6 +192,51 @@ def initiative_for(member: Member, uid: str | uuid.UUID, *, write: bool = False)
     if write and not can_edit_initiative(member, initiative):
         raise PermissionDenied(_("You cannot change this initiative."))
     return initiative
+
+
+def can_answer_dependency(member: Member, dependency: Dependency) -> bool:
+    """The providing team answers a request (its members and lead), and admins."""
+    if not member.can_write:
+        return False
+    return member.is_admin or dependency.providing_team_id in team_ids_of(member)
+
+
+def dependency_for(member: Member, uid: str | uuid.UUID) -> Dependency:
+    """A dependency is as visible as the objective and key result it is raised from; who may
+    make which move is decided per move (`alignment.services.moves_for`)."""
+    from cairn.alignment.models import Dependency
+
+    dependency = (
+        Dependency.objects.visible_to(member)
+        .select_related(
+            "objective__period",
+            "key_result",
+            "requesting_team",
+            "providing_team",
+            "initiative__period",
+            "created_by__user",
+        )
+        .prefetch_related("objective__team_links__team")
+        .filter(uid=_uuid(uid))
+        .first()
+    )
+    if dependency is None:
+        raise Http404
+    return dependency
+
+
+def sync_for(member: Member, uid: str | uuid.UUID) -> Sync:
+    from cairn.checkins.models import Sync
+
+    sync = (
+        Sync.objects.visible_to(member)
+        .select_related("objective__period", "recorded_by__user")
+        .filter(uid=_uuid(uid))
+        .first()
+    )
+    if sync is None:
+        raise Http404
+    return sync
 
 
 def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -270,6 +270,17 @@ class Period(models.Model):
     def contains_day(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 
+    def following(self) -> Period | None:
+        """The next period of the same kind: the one deferred work moves to (None when it
+        has not been created yet)."""
+        return (
+            Period.objects.filter(
+                organization_id=self.organization_id, kind=self.kind, start__gt=self.end
+            )
+            .order_by("start", "end")
+            .first()
+        )
+
 
 class HistoryEvent(models.Model):
     """One append-only log of what happened to objectives, key results, initiatives, teams and

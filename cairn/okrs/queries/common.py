@@ -137,6 +137,7 @@ class Signals:
     staleness: rhythm.Staleness
     confidence: int | None
     open_blockers: int
+    over_optimistic: bool = False
 
     @classmethod
     def of(cls, key_result: KeyResult, organization: Organization, today: dt.date) -> Signals:
@@ -145,6 +146,7 @@ class Signals:
             staleness=staleness_for(key_result, organization, today),
             confidence=key_result.confidence,
             open_blockers=key_result.open_blockers,
+            over_optimistic=key_result.is_over_optimistic,
         )
 
     @property

@@ -160,6 +160,7 @@ FIELD_LABELS: dict[str, Any] = {
     "initiative.state": gettext_lazy("state"),
     "due": gettext_lazy("due"),
     "aligned_to": gettext_lazy("aligned to"),
+    "shared_with": gettext_lazy("shared with"),
 }
 
 CHOICE_LABELS: dict[str, dict[Any, Any]] = {

@@ -13,27 +13,41 @@ from cairn.okrs.services.common import (
     MATERIAL_FIELDS,
     OBJECTIVE_FIELDS,
 )
-from cairn.okrs.services.initiatives import create_initiative, delete_initiative, update_initiative
+from cairn.okrs.services.initiatives import (
+    create_initiative,
+    defer_initiative,
+    delete_initiative,
+    next_period_or_error,
+    update_initiative,
+)
 from cairn.okrs.services.key_results import (
     create_key_result,
     delete_key_result,
     set_current_value,
     update_key_result,
 )
-from cairn.okrs.services.objectives import create_objective, delete_objective, update_objective
+from cairn.okrs.services.objectives import (
+    add_owning_team,
+    create_objective,
+    delete_objective,
+    update_objective,
+)
 
 __all__ = [
     "INITIATIVE_FIELDS",
     "KEY_RESULT_FIELDS",
     "MATERIAL_FIELDS",
     "OBJECTIVE_FIELDS",
+    "add_owning_team",
     "align",
     "create_initiative",
     "create_key_result",
     "create_objective",
+    "defer_initiative",
     "delete_initiative",
     "delete_key_result",
     "delete_objective",
+    "next_period_or_error",
     "set_current_value",
     "unalign",
     "update_initiative",

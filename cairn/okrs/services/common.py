@@ -56,7 +56,14 @@ def _check_owner(owner: Member | None, field: str) -> None:
         raise ValidationError({field: _("Viewers have read-only access and cannot own this.")})
 
 
-def _set_shared_with(obj: Objective | KeyResult, members: Iterable[Member], actor: Member) -> None:
+def _set_shared_with(
+    obj: Objective | KeyResult, members: Iterable[Member], actor: Member
+) -> list[Any] | None:
+    """Share with exactly `members`; returns the history change [before, after] (sorted
+    names) when the list changed, so that sharing and un-sharing are on the record."""
     members = list(members)
     _same_org(actor, *members)
+    before = sorted(m.name for m in obj.shared_with.select_related("user")) if obj.pk else []
     obj.shared_with.set(members)
+    after = sorted(m.name for m in members)
+    return None if before == after else [before or None, after or None]

@@ -18,7 +18,7 @@ from cairn.okrs.models import (
 )
 from cairn.okrs.services.common import INITIATIVE_FIELDS, _check_owner, _same_org
 from cairn.orgs import history
-from cairn.orgs.models import Member, Team
+from cairn.orgs.models import Member, Period, Team
 
 # Initiatives --------------------------------------------------------------------------------
 
@@ -147,3 +147,43 @@ def delete_initiative(*, initiative: Initiative, actor: Member) -> None:
         target_label=initiative.title,
     )
     initiative.delete()
+
+
+def next_period_or_error(period: Period) -> Period:
+    """The period deferred work moves to, or a clear error while it does not exist yet."""
+    following = period.following()
+    if following is None:
+        raise ValidationError(
+            _(
+                "There is no period after %(period)s yet: an admin can create it on the "
+                "Periods page, then defer again."
+            )
+            % {"period": period.name}
+        )
+    return following
+
+
+@transaction.atomic
+def defer_initiative(*, initiative: Initiative, actor: Member, note: str = "") -> Initiative:
+    """Move the initiative to the period after its own, marked deferred (PRODUCT.md: a
+    deferred initiative moves to the next period). Its objective stays where it is."""
+    _same_org(actor, initiative)
+    if initiative.state == InitiativeState.DONE:
+        raise ValidationError(_("A done initiative cannot be deferred."))
+    target = next_period_or_error(initiative.period)
+    before = history.snapshot(initiative, ("period", "state"))
+    initiative.period = target
+    initiative.state = InitiativeState.DEFERRED
+    initiative.updated_at = timezone.now()
+    initiative.save(update_fields=["period", "state", "updated_at"])
+    history.record(
+        organization=actor.organization,
+        actor=actor,
+        action=history.Action.UPDATED,
+        target_kind="initiative",
+        target_uid=initiative.uid,
+        target_label=initiative.title,
+        changes=history.diff(before, history.snapshot(initiative, ("period", "state"))),
+        note=note or _("deferred to the next period"),
+    )
+    return initiative

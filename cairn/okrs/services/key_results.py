@@ -119,7 +119,7 @@ def create_key_result(
         created_by=actor,
         **values,
     )
-    _set_shared_with(key_result, shared_with, actor)
+    shared_change = _set_shared_with(key_result, shared_with, actor)
     history.record(
         organization=actor.organization,
         actor=actor,
@@ -128,9 +128,12 @@ def create_key_result(
         target_uid=key_result.uid,
         target_label=key_result.title,
         changes={
-            key: [None, value]
-            for key, value in history.snapshot(key_result, KEY_RESULT_FIELDS).items()
-            if value not in (None, "")
+            **{
+                key: [None, value]
+                for key, value in history.snapshot(key_result, KEY_RESULT_FIELDS).items()
+                if value not in (None, "")
+            },
+            **({"shared_with": shared_change} if shared_change else {}),
         },
     )
     return key_result
@@ -190,9 +193,12 @@ def update_key_result(
         update_fields.append("context_outdated")
     key_result.updated_at = timezone.now()
     key_result.save(update_fields=update_fields)
+    shared_change = None
     if shared_with is not None:
-        _set_shared_with(key_result, shared_with, actor)
+        shared_change = _set_shared_with(key_result, shared_with, actor)
     changes = history.diff(before, history.snapshot(key_result, KEY_RESULT_FIELDS))
+    if shared_change:
+        changes["shared_with"] = shared_change
     if changes:
         history.record(
             organization=actor.organization,

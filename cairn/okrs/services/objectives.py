@@ -94,7 +94,7 @@ def create_objective(
         ObjectiveTeam(organization_id=actor.organization_id, objective=objective, team=team)
         for team in owner_teams
     )
-    _set_shared_with(objective, shared_with, actor)
+    shared_change = _set_shared_with(objective, shared_with, actor)
     changes: dict[str, Any] = {
         key: [None, value]
         for key, value in history.snapshot(objective, OBJECTIVE_FIELDS).items()
@@ -102,6 +102,8 @@ def create_objective(
     }
     if owner_teams:
         changes["owner_teams"] = [None, sorted(team.name for team in owner_teams)]
+    if shared_change:
+        changes["shared_with"] = shared_change
     history.record(
         organization=actor.organization,
         actor=actor,
@@ -158,11 +160,14 @@ def update_objective(
             for t in new_teams
             if t.pk not in current_ids
         )
+    shared_change = None
     if shared_with is not None:
-        _set_shared_with(objective, shared_with, actor)
+        shared_change = _set_shared_with(objective, shared_with, actor)
     after = history.snapshot(objective, OBJECTIVE_FIELDS)
     after["owner_teams"] = sorted(team.name for team in new_teams)
     changes = history.diff(before, after)
+    if shared_change:
+        changes["shared_with"] = shared_change
     if changes:
         history.record(
             organization=actor.organization,
@@ -174,6 +179,38 @@ def update_objective(
             changes=changes,
         )
     return objective
+
+
+@transaction.atomic
+def add_owning_team(*, objective: Objective, team: Team, actor: Member, note: str = "") -> None:
+    """Make `team` an owner too (a dependency *made shared*): the objective becomes a shared
+    OKR, and the change is on its record."""
+    _same_org(actor, objective, team)
+    if objective.owner_person_id is not None:
+        raise ValidationError(
+            _(
+                "A personal objective cannot become a shared OKR: give it to a team first, "
+                "or accept the request instead."
+            )
+        )
+    current = sorted(t.name for t in objective.owner_teams.all())
+    if objective.team_links.filter(team=team).exists():
+        raise ValidationError(_("%(team)s already owns this objective.") % {"team": team.name})
+    ObjectiveTeam.objects.create(
+        organization_id=objective.organization_id, objective=objective, team=team
+    )
+    objective.updated_at = timezone.now()
+    objective.save(update_fields=["updated_at"])
+    history.record(
+        organization=actor.organization,
+        actor=actor,
+        action=history.Action.UPDATED,
+        target_kind="objective",
+        target_uid=objective.uid,
+        target_label=objective.title,
+        changes={"owner_teams": [current, sorted([*current, team.name])]},
+        note=note,
+    )
 
 
 @transaction.atomic

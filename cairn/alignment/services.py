@@ -1,0 +1,334 @@
+"""Dependencies: a team asks another for something, the other answers, and the answer acts.
+
+Each function is keyword-only, validates before it saves, runs in one transaction, records
+the change in the objective's history and keeps the key result's over-optimistic roll-up
+(`KeyResult.unaccepted_dependencies`) true in the same transaction. Who may *see* the
+dependency is the caller's job (`orgs.access.dependency_for`); which side may make a move is
+a rule of the domain and checked here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cairn.alignment.models import (
+    UNACCEPTED_STATES,
+    Dependency,
+    DependencyEvent,
+    DependencyState,
+)
+from cairn.okrs import services as okrs
+from cairn.okrs.models import Initiative, KeyResult, Objective
+from cairn.orgs import history
+from cairn.orgs.access import can_answer_dependency, can_edit_objective, team_ids_of
+from cairn.orgs.models import Member, Team, TeamMembership
+
+S = DependencyState
+# Which moves each side may make, from which state.
+PROVIDER_MOVES: dict[str, frozenset[str]] = {
+    S.PROPOSED: frozenset({S.ACCEPTED, S.DECLINED, S.MADE_SHARED, S.DEFERRED}),
+    S.ACCEPTED: frozenset({S.DECLINED, S.MADE_SHARED, S.DEFERRED}),
+}
+REQUESTER_MOVES: dict[str, frozenset[str]] = {
+    S.PROPOSED: frozenset({S.WITHDRAWN}),
+    S.ACCEPTED: frozenset({S.WITHDRAWN}),
+    S.DECLINED: frozenset({S.PROPOSED, S.WITHDRAWN}),
+}
+
+
+def allowed_moves(dependency: Dependency) -> set[str]:
+    return set(PROVIDER_MOVES.get(dependency.state, ())) | set(
+        REQUESTER_MOVES.get(dependency.state, ())
+    )
+
+
+def moves_for(member: Member, dependency: Dependency) -> list[str]:
+    """The state changes `member` may make now, in the order the UI offers them."""
+    if not member.can_write:
+        return []
+    moves: set[str] = set()
+    if can_answer_dependency(member, dependency):
+        moves |= PROVIDER_MOVES.get(dependency.state, frozenset())
+    if can_edit_objective(member, dependency.objective):
+        moves |= REQUESTER_MOVES.get(dependency.state, frozenset())
+    return [state for state in S.values if state in moves]
+
+
+def refresh_over_optimistic(key_result_ids: set[int]) -> None:
+    """Recount, in one UPDATE, the unaccepted dependencies each key result leans on."""
+    if not key_result_ids:
+        return
+    unaccepted = (
+        Dependency.objects.filter(key_result=OuterRef("pk"), state__in=UNACCEPTED_STATES)
+        .order_by()
+        .values("key_result")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    KeyResult.objects.filter(pk__in=key_result_ids).update(
+        unaccepted_dependencies=Coalesce(Subquery(unaccepted), 0)
+    )
+
+
+def _same_org(actor: Member, *objects: object) -> None:
+    for obj in objects:
+        if obj is not None and obj.organization_id != actor.organization_id:  # type: ignore[attr-defined]
+            raise ValidationError(_("That item is not in this organization."))
+
+
+def _members_of(team: Team) -> list[Member]:
+    ids = set(TeamMembership.objects.filter(team=team).values_list("member_id", flat=True))
+    if team.lead_id:
+        ids.add(team.lead_id)
+    return list(Member.objects.filter(pk__in=ids, is_active=True))
+
+
+def _check_private_reach(
+    objective: Objective, key_result: KeyResult | None, providing_team: Team
+) -> None:
+    """A request is read by the providing team: from a private item, only if every one of
+    them may see it (the gate has no second rule for dependencies)."""
+    if not objective.is_private and (key_result is None or not key_result.is_private):
+        return
+    for person in _members_of(providing_team):
+        sees_objective = Objective.objects.visible_to(person).filter(pk=objective.pk).exists()
+        sees_kr = key_result is None or (
+            KeyResult.objects.visible_to(person).filter(pk=key_result.pk).exists()
+        )
+        if not (sees_objective and sees_kr):
+            raise ValidationError(
+                {
+                    "providing_team": _(
+                        "This is private and not everyone in %(team)s may see it: make it "
+                        "public or share it with them first."
+                    )
+                    % {"team": providing_team.name}
+                }
+            )
+
+
+def _check_requesting_team(objective: Objective, requesting_team: Team) -> None:
+    owning = {link.team_id for link in objective.team_links.all()}
+    if owning:
+        if requesting_team.pk not in owning:
+            raise ValidationError(
+                {"requesting_team": _("The requesting team must own this objective.")}
+            )
+        return
+    assert objective.owner_person is not None
+    if requesting_team.pk not in team_ids_of(objective.owner_person):
+        raise ValidationError(
+            {"requesting_team": _("The requesting team must be one of the owner's teams.")}
+        )
+
+
+def _record(actor: Member, dependency: Dependency, change: list[object], note: str = "") -> None:
+    history.record(
+        organization=actor.organization,
+        actor=actor,
+        action=history.Action.UPDATED,
+        target_kind="objective",
+        target_uid=dependency.objective.uid,
+        target_label=dependency.objective.title,
+        changes={"dependency": change},
+        note=note,
+    )
+
+
+def _label(dependency: Dependency) -> str:
+    return _("%(team)s: %(need)s") % {
+        "team": dependency.providing_team.name,
+        "need": dependency.need[:80],
+    }
+
+
+@transaction.atomic
+def request_dependency(
+    *,
+    actor: Member,
+    objective: Objective,
+    requesting_team: Team,
+    providing_team: Team,
+    need: str,
+    key_result: KeyResult | None = None,
+    due: dt.date | None = None,
+    initiative: Initiative | None = None,
+) -> Dependency:
+    _same_org(actor, objective, requesting_team, providing_team, key_result, initiative)
+    need = need.strip()
+    if not need:
+        raise ValidationError({"need": _("Say what you need from the other team.")})
+    if key_result is not None and key_result.objective_id != objective.pk:
+        raise ValidationError({"key_result": _("That key result belongs to another objective.")})
+    if requesting_team.pk == providing_team.pk:
+        raise ValidationError({"providing_team": _("A team cannot depend on itself.")})
+    if objective.team_links.filter(team=providing_team).exists():
+        raise ValidationError(
+            {"providing_team": _("%(team)s already owns this objective.") % {"team": providing_team.name}}
+        )
+    _check_requesting_team(objective, requesting_team)
+    if initiative is not None and initiative.team_id != providing_team.pk:
+        raise ValidationError(
+            {"initiative": _("Link an initiative of the providing team, or none.")}
+        )
+    _check_private_reach(objective, key_result, providing_team)
+    dependency = Dependency.objects.create(
+        organization_id=actor.organization_id,
+        objective=objective,
+        key_result=key_result,
+        requesting_team=requesting_team,
+        providing_team=providing_team,
+        need=need,
+        due=due,
+        initiative=initiative,
+        created_by=actor,
+    )
+    if key_result is not None:
+        refresh_over_optimistic({key_result.pk})
+    _record(actor, dependency, [None, _label(dependency)])
+    return dependency
+
+
+@transaction.atomic
+def update_dependency(
+    *,
+    actor: Member,
+    dependency: Dependency,
+    need: str,
+    due: dt.date | None,
+    initiative: Initiative | None,
+) -> Dependency:
+    """The requesting side rewords what it needs or moves the date; the thread says so."""
+    _same_org(actor, dependency, initiative)
+    if dependency.state not in (S.PROPOSED, S.ACCEPTED, S.DECLINED):
+        raise ValidationError(_("This request is closed and can no longer be changed."))
+    need = need.strip()
+    if not need:
+        raise ValidationError({"need": _("Say what you need from the other team.")})
+    if initiative is not None and initiative.team_id != dependency.providing_team_id:
+        raise ValidationError(
+            {"initiative": _("Link an initiative of the providing team, or none.")}
+        )
+    before = history.snapshot(dependency, ("need", "due", "initiative"))
+    dependency.need, dependency.due, dependency.initiative = need, due, initiative
+    dependency.updated_at = timezone.now()
+    dependency.save(update_fields=["need", "due", "initiative", "updated_at"])
+    changes = history.diff(before, history.snapshot(dependency, ("need", "due", "initiative")))
+    if changes:
+        DependencyEvent.objects.create(
+            organization_id=actor.organization_id,
+            dependency=dependency,
+            author=actor,
+            comment=_("Changed the request: %(fields)s")
+            % {"fields": ", ".join(sorted(changes))},
+        )
+    return dependency
+
+
+@transaction.atomic
+def comment_on_dependency(*, actor: Member, dependency: Dependency, comment: str) -> DependencyEvent:
+    _same_org(actor, dependency)
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Write a comment.")})
+    if not actor.can_write:
+        raise PermissionDenied(_("Viewers have read-only access."))
+    event = DependencyEvent.objects.create(
+        organization_id=actor.organization_id, dependency=dependency, author=actor, comment=comment
+    )
+    Dependency.objects.filter(pk=dependency.pk).update(updated_at=timezone.now())
+    return event
+
+
+@transaction.atomic
+def change_dependency_state(
+    *, actor: Member, dependency: Dependency, to_state: str, comment: str
+) -> Dependency:
+    """One move of the state machine, with the comment that explains it, and its effect:
+    *made shared* adds the providing team as an owner of the objective; *deferred* moves the
+    linked initiative to the next period (a clear error while that period does not exist)."""
+    _same_org(actor, dependency)
+    # Re-read under a row lock so two answers cannot both apply to the same state.
+    dependency = (
+        Dependency.objects.select_for_update()
+        .select_related("objective", "providing_team", "requesting_team", "initiative__period")
+        .get(pk=dependency.pk)
+    )
+    if to_state not in S.values:
+        raise ValidationError({"state": _("Unknown state.")})
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say why, for the discussion.")})
+    if to_state not in allowed_moves(dependency):
+        raise ValidationError(
+            {
+                "state": _("A request that is “%(from)s” cannot become “%(to)s”.")
+                % {"from": S(dependency.state).label, "to": S(to_state).label}
+            }
+        )
+    provider_move = to_state in PROVIDER_MOVES.get(dependency.state, frozenset())
+    requester_move = to_state in REQUESTER_MOVES.get(dependency.state, frozenset())
+    if not actor.can_write:
+        raise PermissionDenied(_("Viewers have read-only access."))
+    if provider_move and not can_answer_dependency(actor, dependency):
+        raise PermissionDenied(
+            _("Only %(team)s can answer this request.") % {"team": dependency.providing_team.name}
+        )
+    if requester_move and not can_edit_objective(actor, dependency.objective):
+        raise PermissionDenied(
+            _("Only %(team)s can change its own request.")
+            % {"team": dependency.requesting_team.name}
+        )
+
+    if to_state == S.MADE_SHARED:
+        okrs.add_owning_team(
+            objective=dependency.objective,
+            team=dependency.providing_team,
+            actor=actor,
+            note=_("made shared from a dependency request"),
+        )
+    elif to_state == S.DEFERRED:
+        period = dependency.objective.period
+        if dependency.initiative is not None:
+            period = dependency.initiative.period
+            okrs.defer_initiative(
+                initiative=dependency.initiative,
+                actor=actor,
+                note=_("deferred with a dependency request"),
+            )
+        else:
+            okrs.next_period_or_error(period)
+
+    before = dependency.state
+    now = timezone.now()
+    dependency.state = to_state
+    dependency.updated_at = now
+    fields = ["state", "updated_at"]
+    if provider_move and dependency.answered_at is None:
+        dependency.answered_at = now
+        fields.append("answered_at")
+    dependency.save(update_fields=fields)
+    DependencyEvent.objects.create(
+        organization_id=actor.organization_id,
+        dependency=dependency,
+        author=actor,
+        from_state=before,
+        to_state=to_state,
+        comment=comment,
+    )
+    if dependency.key_result_id is not None:
+        refresh_over_optimistic({dependency.key_result_id})
+    _record(
+        actor,
+        dependency,
+        [f"{_label(dependency)} ({S(before).label})", f"{_label(dependency)} ({S(to_state).label})"],
+    )
+    return dependency
+
