@@ -1,0 +1,1 @@
+"""Reads of the alignment app; import from the modules (`dependencies`, `map`, `health`)."""
