@@ -51,7 +51,7 @@ class DependencyQuerySet(models.QuerySet["Dependency"]):
         return self.filter(
             state=DependencyState.PROPOSED,
             answered_at__isnull=True,
-            created_at__lt=now - dt.timedelta(days=days),
+            asked_at__lt=now - dt.timedelta(days=days),
         )
 
 
@@ -108,8 +108,9 @@ class Dependency(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
-    # The providing team's first answer (any state change by it): requests without one for
-    # more than a week are an alignment-health finding.
+    # When it was (last) asked and the providing team's first answer since: requests left
+    # without one for more than a week are an alignment-health finding.
+    asked_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     objects = DependencyQuerySet.as_manager()

@@ -31,6 +31,13 @@ from cairn.orgs.access import can_answer_dependency, can_edit_objective, team_id
 from cairn.orgs.models import Member, Team, TeamMembership
 
 S = DependencyState
+
+
+class IllegalMove(ValidationError):
+    """A state change the state machine does not allow from the current state (whoever asks):
+    the web UI answers it with 409 Conflict, not as a plain form error."""
+
+
 # Which moves each side may make, from which state.
 PROVIDER_MOVES: dict[str, frozenset[str]] = {
     S.PROPOSED: frozenset({S.ACCEPTED, S.DECLINED, S.MADE_SHARED, S.DEFERRED}),
@@ -59,6 +66,34 @@ def moves_for(member: Member, dependency: Dependency) -> list[str]:
     if can_edit_objective(member, dependency.objective):
         moves |= REQUESTER_MOVES.get(dependency.state, frozenset())
     return [state for state in S.values if state in moves]
+
+
+def check_move(*, actor: Member, dependency: Dependency, to_state: str) -> None:
+    """May `actor` move `dependency` to `to_state` now? An unknown state is a ValidationError,
+    a move the state machine does not allow from here an IllegalMove, and a move that is the
+    other side's (or any move by a viewer) is PermissionDenied, each with its message."""
+    if to_state not in S.values:
+        raise ValidationError({"state": _("Unknown state.")})
+    if to_state not in allowed_moves(dependency):
+        raise IllegalMove(
+            {
+                "state": _("A request that is “%(from)s” cannot become “%(to)s”.")
+                % {"from": S(dependency.state).label, "to": S(to_state).label}
+            }
+        )
+    if not actor.can_write:
+        raise PermissionDenied(_("Viewers have read-only access."))
+    if to_state in PROVIDER_MOVES.get(dependency.state, frozenset()):
+        if not can_answer_dependency(actor, dependency):
+            raise PermissionDenied(
+                _("Only %(team)s can answer this request.")
+                % {"team": dependency.providing_team.name}
+            )
+    elif not can_edit_objective(actor, dependency.objective):
+        raise PermissionDenied(
+            _("Only %(team)s can change its own request.")
+            % {"team": dependency.requesting_team.name}
+        )
 
 
 def refresh_over_optimistic(key_result_ids: set[int]) -> None:
@@ -143,10 +178,37 @@ def _record(actor: Member, dependency: Dependency, change: list[object], note: s
 
 
 def _label(dependency: Dependency) -> str:
+    """How the objective's history names the request. The history is read by everyone who
+    sees the objective, and a request raised from a private key result is only as visible
+    as that key result: then the need is not written there (it stays in the thread)."""
+    if dependency.key_result is not None and dependency.key_result.is_private:
+        return _("%(team)s: a request for a private key result") % {
+            "team": dependency.providing_team.name
+        }
     return _("%(team)s: %(need)s") % {
         "team": dependency.providing_team.name,
         "need": dependency.need[:80],
     }
+
+
+def _field_label(name: str) -> str:
+    labels = {
+        "need": _("what is needed"),
+        "due": _("needed by"),
+        "initiative": _("providing team's initiative"),
+    }
+    return labels.get(name, name)
+
+
+def _require_requester(actor: Member, objective: Objective) -> None:
+    """Asking, and rewording what is asked, is the requesting side's: whoever may change the
+    objective the request is raised from."""
+    if not actor.can_write:
+        raise PermissionDenied(_("Viewers have read-only access."))
+    if not can_edit_objective(actor, objective):
+        raise PermissionDenied(
+            _("Only the people who may change this objective can make or change its requests.")
+        )
 
 
 @transaction.atomic
@@ -162,6 +224,7 @@ def request_dependency(
     initiative: Initiative | None = None,
 ) -> Dependency:
     _same_org(actor, objective, requesting_team, providing_team, key_result, initiative)
+    _require_requester(actor, objective)
     need = need.strip()
     if not need:
         raise ValidationError({"need": _("Say what you need from the other team.")})
@@ -171,7 +234,10 @@ def request_dependency(
         raise ValidationError({"providing_team": _("A team cannot depend on itself.")})
     if objective.team_links.filter(team=providing_team).exists():
         raise ValidationError(
-            {"providing_team": _("%(team)s already owns this objective.") % {"team": providing_team.name}}
+            {
+                "providing_team": _("%(team)s already owns this objective.")
+                % {"team": providing_team.name}
+            }
         )
     _check_requesting_team(objective, requesting_team)
     if initiative is not None and initiative.team_id != providing_team.pk:
@@ -207,6 +273,7 @@ def update_dependency(
 ) -> Dependency:
     """The requesting side rewords what it needs or moves the date; the thread says so."""
     _same_org(actor, dependency, initiative)
+    _require_requester(actor, dependency.objective)
     if dependency.state not in (S.PROPOSED, S.ACCEPTED, S.DECLINED):
         raise ValidationError(_("This request is closed and can no longer be changed."))
     need = need.strip()
@@ -227,19 +294,21 @@ def update_dependency(
             dependency=dependency,
             author=actor,
             comment=_("Changed the request: %(fields)s")
-            % {"fields": ", ".join(sorted(changes))},
+            % {"fields": ", ".join(_field_label(name) for name in sorted(changes))},
         )
     return dependency
 
 
 @transaction.atomic
-def comment_on_dependency(*, actor: Member, dependency: Dependency, comment: str) -> DependencyEvent:
+def comment_on_dependency(
+    *, actor: Member, dependency: Dependency, comment: str
+) -> DependencyEvent:
     _same_org(actor, dependency)
+    if not actor.can_write:
+        raise PermissionDenied(_("Viewers have read-only access."))
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": _("Write a comment.")})
-    if not actor.can_write:
-        raise PermissionDenied(_("Viewers have read-only access."))
     event = DependencyEvent.objects.create(
         organization_id=actor.organization_id, dependency=dependency, author=actor, comment=comment
     )
@@ -255,37 +324,24 @@ def change_dependency_state(
     *made shared* adds the providing team as an owner of the objective; *deferred* moves the
     linked initiative to the next period (a clear error while that period does not exist)."""
     _same_org(actor, dependency)
-    # Re-read under a row lock so two answers cannot both apply to the same state.
+    # Re-read under a row lock so two answers cannot both apply to the same state; only this
+    # row is locked (PostgreSQL refuses FOR UPDATE on the nullable side of an outer join).
     dependency = (
-        Dependency.objects.select_for_update()
-        .select_related("objective", "providing_team", "requesting_team", "initiative__period")
+        Dependency.objects.select_for_update(of=("self",))
+        .select_related(
+            "objective__period",
+            "key_result",
+            "providing_team",
+            "requesting_team",
+            "initiative__period",
+        )
         .get(pk=dependency.pk)
     )
-    if to_state not in S.values:
-        raise ValidationError({"state": _("Unknown state.")})
+    check_move(actor=actor, dependency=dependency, to_state=to_state)
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": _("Say why, for the discussion.")})
-    if to_state not in allowed_moves(dependency):
-        raise ValidationError(
-            {
-                "state": _("A request that is “%(from)s” cannot become “%(to)s”.")
-                % {"from": S(dependency.state).label, "to": S(to_state).label}
-            }
-        )
     provider_move = to_state in PROVIDER_MOVES.get(dependency.state, frozenset())
-    requester_move = to_state in REQUESTER_MOVES.get(dependency.state, frozenset())
-    if not actor.can_write:
-        raise PermissionDenied(_("Viewers have read-only access."))
-    if provider_move and not can_answer_dependency(actor, dependency):
-        raise PermissionDenied(
-            _("Only %(team)s can answer this request.") % {"team": dependency.providing_team.name}
-        )
-    if requester_move and not can_edit_objective(actor, dependency.objective):
-        raise PermissionDenied(
-            _("Only %(team)s can change its own request.")
-            % {"team": dependency.requesting_team.name}
-        )
 
     if to_state == S.MADE_SHARED:
         okrs.add_owning_team(
@@ -295,16 +351,15 @@ def change_dependency_state(
             note=_("made shared from a dependency request"),
         )
     elif to_state == S.DEFERRED:
-        period = dependency.objective.period
         if dependency.initiative is not None:
-            period = dependency.initiative.period
             okrs.defer_initiative(
                 initiative=dependency.initiative,
                 actor=actor,
                 note=_("deferred with a dependency request"),
             )
         else:
-            okrs.next_period_or_error(period)
+            # Nothing to move, but "deferred to the next period" still needs that period.
+            okrs.next_period_or_error(dependency.objective.period)
 
     before = dependency.state
     now = timezone.now()
@@ -314,6 +369,10 @@ def change_dependency_state(
     if provider_move and dependency.answered_at is None:
         dependency.answered_at = now
         fields.append("answered_at")
+    elif to_state == S.PROPOSED:
+        # Asked again: it waits for a new answer, and its week starts now.
+        dependency.asked_at, dependency.answered_at = now, None
+        fields += ["asked_at", "answered_at"]
     dependency.save(update_fields=fields)
     DependencyEvent.objects.create(
         organization_id=actor.organization_id,
@@ -328,7 +387,9 @@ def change_dependency_state(
     _record(
         actor,
         dependency,
-        [f"{_label(dependency)} ({S(before).label})", f"{_label(dependency)} ({S(to_state).label})"],
+        [
+            f"{_label(dependency)} ({S(before).label})",
+            f"{_label(dependency)} ({S(to_state).label})",
+        ],
     )
     return dependency
-

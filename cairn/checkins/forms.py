@@ -11,13 +11,15 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cairn.checkins import services
+from cairn.checkins import services, syncs
 from cairn.checkins.models import CheckIn, Outcome
 from cairn.lib import rhythm
 from cairn.lib.charts import BAND_LABELS
-from cairn.okrs.models import KeyResult, KeyResultKind
+from cairn.okrs.models import KeyResult, KeyResultKind, Objective
+from cairn.orgs.models import Member
 
 CONFIDENCE_CHOICES = [(str(level), str(level)) for level in range(11)]
 MILESTONE_CHOICES = [("1", _("Done")), ("0", _("Not done"))]
@@ -213,3 +215,86 @@ class DeleteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Recorded in the history with the deletion."),
     )
+
+
+class MembersField(forms.ModelMultipleChoiceField):
+    """People, chosen by their public uid (never a sequential row id)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "uid")
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SyncForm(forms.Form):
+    """Record a sync: the owning teams' people are offered (and ticked) as attendees, anyone
+    else in the organization can be added as a guest. The rules live in `syncs.record_sync`."""
+
+    held_on = forms.DateField(label=_("Held on"), widget=_date_input())
+    attendees = MembersField(
+        label=_("Attendees"),
+        queryset=Member.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    guests = MembersField(
+        label=_("Other attendees"),
+        queryset=Member.objects.none(),
+        required=False,
+        help_text=_("People from outside the owning teams who joined."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Decisions, who does what by when, what to look at next time."),
+    )
+    cadence_days = forms.IntegerField(
+        label=_("Sync every (days)"),
+        min_value=syncs.MIN_CADENCE_DAYS,
+        max_value=syncs.MAX_CADENCE_DAYS,
+    )
+    next_sync_on = forms.DateField(
+        label=_("Next sync"),
+        required=False,
+        widget=_date_input(),
+        help_text=_("Leave empty for the day of this sync plus the cadence."),
+    )
+
+    def __init__(
+        self, *args: Any, objective: Objective, member: Member, today: dt.date, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        teams = [team.pk for team in syncs.owning_teams(objective)]
+        people = Member.objects.in_org(member.organization).filter(is_active=True)
+        owning = Q(team_memberships__team_id__in=teams) | Q(led_teams__in=teams)
+        if objective.owner_person_id is not None:
+            owning |= Q(pk=objective.owner_person_id)
+        insiders = people.filter(owning).distinct().select_related("user").order_by("user__name")
+        self.fields["attendees"].queryset = insiders  # type: ignore[attr-defined]
+        self.fields["guests"].queryset = (  # type: ignore[attr-defined]
+            people.exclude(pk__in=insiders.values("pk"))
+            .select_related("user")
+            .order_by("user__name")
+        )
+        self.fields["held_on"].initial = today
+        self.fields["cadence_days"].initial = objective.sync_cadence_days
+        self.fields["attendees"].initial = [person.uid for person in insiders]
+
+    def record_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of `syncs.record_sync`, the actor and objective aside."""
+        data = self.cleaned_data
+        return {
+            "held_on": data["held_on"],
+            "attendees": [*data.get("attendees", []), *data.get("guests", [])],
+            "notes": data.get("notes", ""),
+            "next_sync_on": data.get("next_sync_on"),
+            "cadence_days": data["cadence_days"],
+        }

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy
 
-from cairn.checkins.models import CheckIn
-from cairn.lib import rhythm
+from cairn.alignment.models import Dependency, DependencyState
+from cairn.checkins.models import CheckIn, Sync
+from cairn.lib import charts, rhythm
 from cairn.okrs.models import KeyResult, Objective, ObjectiveTeam
 from cairn.okrs.queries import Signals, team_key_results
 from cairn.orgs.access import team_ids_of
@@ -63,12 +64,32 @@ class InboxRow:
         return self.due or self.without_next_up or self.next_up_overdue
 
 
+@dataclass(frozen=True)
+class NextSync:
+    """A shared OKR of one of my teams and its next sync (None: no sync recorded yet)."""
+
+    objective: Objective
+    next_sync_on: dt.date | None
+    last_held_on: dt.date | None
+    today: dt.date
+
+    @property
+    def overdue(self) -> bool:
+        return self.next_sync_on is not None and self.next_sync_on < self.today
+
+    @property
+    def is_today(self) -> bool:
+        return self.next_sync_on == self.today
+
+
 @dataclass
 class Inbox:
     rows: list[InboxRow]
     my_blockers: list[BlockerRow]
     team_blockers: list[BlockerRow]
     window: tuple[dt.date, dt.date]
+    requests: list[Dependency] = field(default_factory=list)
+    next_syncs: list[NextSync] = field(default_factory=list)
 
     @property
     def attention(self) -> list[InboxRow]:
@@ -92,7 +113,9 @@ class Inbox:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.rows or self.my_blockers or self.team_blockers)
+        return not (
+            self.rows or self.my_blockers or self.team_blockers or self.requests or self.next_syncs
+        )
 
 
 def my_key_results(member: Member) -> QuerySet[KeyResult]:
@@ -158,7 +181,72 @@ def inbox_for(member: Member, today: dt.date) -> Inbox:
     window = rhythm.window(
         cadence=organization.checkin_cadence, week_start=organization.week_start, today=today
     )
-    return Inbox(rows=rows, my_blockers=mine, team_blockers=teams, window=window)
+    return Inbox(
+        rows=rows,
+        my_blockers=mine,
+        team_blockers=teams,
+        window=window,
+        requests=requests_to_my_teams(member),
+        next_syncs=next_syncs(member, today),
+    )
+
+
+def requests_to_my_teams(member: Member) -> list[Dependency]:
+    """Requests other teams made of a team I am in (or lead) and nobody has answered yet,
+    those needed soonest first. Only those I may see: a dependency is as visible as the
+    objective and key result it is raised from."""
+    my_teams = team_ids_of(member)
+    if not my_teams:
+        return []
+    return list(
+        Dependency.objects.visible_to(member)
+        .filter(state=DependencyState.PROPOSED, providing_team_id__in=my_teams)
+        .select_related("objective", "key_result", "requesting_team", "providing_team")
+        .order_by(F("due").asc(nulls_last=True), "created_at", "id")
+    )
+
+
+def next_syncs(member: Member, today: dt.date) -> list[NextSync]:
+    """The shared OKRs (two or more owning teams) one of my teams owns, in periods not yet
+    closed, with the next sync their latest recorded sync set; those with none yet first (an
+    invitation to record the first), then the soonest. One query."""
+    my_teams = team_ids_of(member)
+    if not my_teams:
+        return []
+    owning_count = (
+        ObjectiveTeam.objects.filter(objective=OuterRef("pk"))
+        .order_by()
+        .values("objective")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    latest = Sync.objects.filter(objective=OuterRef("pk")).order_by(
+        "-held_on", "-created_at", "-id"
+    )
+    objectives = (
+        Objective.objects.visible_to(member)
+        .exclude(period__state=PeriodState.CLOSED)
+        .filter(
+            Exists(ObjectiveTeam.objects.filter(objective=OuterRef("pk"), team_id__in=my_teams))
+        )
+        .annotate(
+            owning_teams=Subquery(owning_count),
+            next_sync_on=Subquery(latest.values("next_sync_on")[:1], output_field=DateField()),
+            last_held_on=Subquery(latest.values("held_on")[:1], output_field=DateField()),
+        )
+        .filter(owning_teams__gte=2)
+        .select_related("period")
+        .order_by(F("next_sync_on").asc(nulls_first=True), "period__start", "title", "id")
+    )
+    return [
+        NextSync(
+            objective=objective,
+            next_sync_on=objective.next_sync_on,  # type: ignore[attr-defined]
+            last_held_on=objective.last_held_on,  # type: ignore[attr-defined]
+            today=today,
+        )
+        for objective in objectives
+    ]
 
 
 # Blockers -----------------------------------------------------------------------------------
@@ -294,3 +382,50 @@ def objectives_for_filter(member: Member, period: Period | None) -> list[Objecti
     if period is None:
         return []
     return list(Objective.objects.visible_to(member).filter(period=period).order_by("title"))
+
+
+# The objective's check-in stream ------------------------------------------------------------
+
+STREAM_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class StreamItem:
+    check_in: CheckIn
+
+    @property
+    def band(self) -> str:
+        level = self.check_in.confidence
+        return "" if level is None else rhythm.band(level).value
+
+    @property
+    def band_label(self) -> str:
+        level = self.check_in.confidence
+        return "" if level is None else charts.band_label(level)
+
+
+@dataclass(frozen=True)
+class StreamPage:
+    items: list[StreamItem]
+    number: int
+    has_more: bool
+
+
+def check_in_stream(member: Member, objective: Objective, page: int = 1) -> StreamPage:
+    """The objective's live check-ins on the key results `member` may see, from everyone (all
+    owning teams' members and anyone else who checked in), newest first, one page at a time.
+    One query: a page is read with one extra row to tell whether there is more."""
+    page = max(page, 1)
+    start = (page - 1) * STREAM_PAGE_SIZE
+    rows = list(
+        CheckIn.objects.visible_to(member)
+        .live()
+        .filter(key_result__objective=objective)
+        .select_related("key_result", "author__user")
+        .order_by("-at", "-id")[start : start + STREAM_PAGE_SIZE + 1]
+    )
+    return StreamPage(
+        items=[StreamItem(check_in) for check_in in rows[:STREAM_PAGE_SIZE]],
+        number=page,
+        has_more=len(rows) > STREAM_PAGE_SIZE,
+    )

@@ -1,5 +1,5 @@
-from cairn.checkins.views import boards, story
+from cairn.checkins.views import boards, room, story
 
 app_name = "checkins"
 
-urlpatterns = [*story.urlpatterns, *boards.urlpatterns]
+urlpatterns = [*story.urlpatterns, *boards.urlpatterns, *room.urlpatterns]

@@ -1,9 +1,11 @@
 """The demo organization "Acme": the alignment text's own example, loaded through the services.
 
 Everything is created by the same service functions the web UI calls, so the demo has real
-history: objectives and key results here, their check-ins in `story.py`. The content is
-fixed; only the dates follow today's, so that the demo always opens on a current quarter with
-weeks of check-ins behind it. Loading the same `today` twice gives the same demo.
+history: objectives and key results here, their check-ins in `story.py`, the alignment story
+(more objectives, dependencies in every state, the shared OKR's sync) in `alignment.py` and
+`dependencies.py`. The content is fixed; only the dates follow today's, so that the demo always
+opens on a current quarter with weeks of check-ins behind it. Loading the same `today` twice
+gives the same demo.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from cairn.demo import story
+from cairn.alignment.models import Dependency
+from cairn.checkins.models import Sync
+from cairn.demo import alignment, story
 from cairn.lib import dates
 from cairn.okrs import services as okrs
 from cairn.okrs.models import InitiativeState, KeyResult, KeyResultKind, Objective, Visibility
@@ -74,7 +78,13 @@ class Demo:
     teams: dict[str, Team] = field(default_factory=dict)
     previous: Period | None = None
     current: Period | None = None
+    # The quarter after the current one, in planning: where deferred work goes.
+    upcoming: Period | None = None
     shared_objective: Objective | None = None
+    # The current quarter's objectives the alignment story refers to, by a short key.
+    objectives: dict[str, Objective] = field(default_factory=dict)
+    dependencies: dict[str, Dependency] = field(default_factory=dict)
+    sync: Sync | None = None
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -112,8 +122,9 @@ def load_demo(*, today: dt.date | None = None) -> Demo:
     _periods(demo, ada, today)
     _previous_quarter(demo)
     _current_quarter(demo)
+    alignment.build(demo)
     assert demo.current is not None
-    story.tell(
+    told = story.tell(
         organization=organization,
         people=demo.people,
         key_results={
@@ -121,6 +132,7 @@ def load_demo(*, today: dt.date | None = None) -> Demo:
         },
         today=today,
     )
+    alignment.tell(demo, told, today)
     # One hash for every demo person: hashing fifteen times would make loading slow for no gain.
     User.objects.filter(memberships__organization=organization).update(
         password=make_password(DEMO_PASSWORD)
@@ -160,6 +172,7 @@ def _teams(demo: Demo, ada: Member) -> None:
 def _periods(demo: Demo, ada: Member, today: dt.date) -> None:
     year, quarter = dates.quarter_of(today)
     previous = dates.previous_quarter(year, quarter)
+    following = dates.next_quarter(year, quarter)
     prev_start, prev_end = dates.quarter_bounds(*previous)
     start, end = dates.quarter_bounds(year, quarter)
     demo.previous = orgs.create_period(
@@ -177,6 +190,15 @@ def _periods(demo: Demo, ada: Member, today: dt.date) -> None:
         start=start,
         end=end,
         state=PeriodState.ACTIVE,
+    )
+    next_start, next_end = dates.quarter_bounds(*following)
+    demo.upcoming = orgs.create_period(
+        organization=demo.organization,
+        actor=ada,
+        name=dates.quarter_name(*following),
+        start=next_start,
+        end=next_end,
+        state=PeriodState.PLANNING,
     )
 
 
@@ -362,6 +384,7 @@ def _current_quarter(demo: Demo) -> None:
         ],
     )
     demo.shared_objective = shared
+    demo.objectives.update(company=company, shared=shared)
     okrs.align(actor=ada, child=shared, parent_objective=company)
     dau = _kr(
         demo,
@@ -510,6 +533,7 @@ def _current_quarter(demo: Demo) -> None:
         title="Build a content partner pipeline",
         owner_teams=[demo.teams["Partnerships"]],
     )
+    demo.objectives.update(quality=quality, growth=growth, pipeline=pipeline)
     okrs.align(actor=demo.people["raj"], child=pipeline, parent_key_result=partners)
     _kr(
         demo,

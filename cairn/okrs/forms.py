@@ -215,6 +215,17 @@ class InitiativeForm(forms.Form):
         self.fields["owner"].queryset = possible_owners(member)  # type: ignore[attr-defined]
 
 
+class DeferInitiativeForm(forms.Form):
+    """Defer an initiative to the next period, optionally saying why (kept in its history)."""
+
+    note = forms.CharField(
+        label=_("Why"),
+        required=False,
+        max_length=300,
+        help_text=_("Recorded in the initiative's history."),
+    )
+
+
 class AlignForm(forms.Form):
     """Choose one parent: an objective or a key result, from those the member can see in the
     same or an enclosing period. Values are "o:<uid>" or "k:<uid>"."""

@@ -48,6 +48,11 @@ urlpatterns = [
         name="initiative_edit",
     ),
     path(
+        "initiatives/<uuid:initiative>/defer/",
+        initiatives.initiative_defer,
+        name="initiative_defer",
+    ),
+    path(
         "initiatives/<uuid:initiative>/delete/",
         initiatives.initiative_delete,
         name="initiative_delete",

@@ -12,13 +12,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cairn.checkins import queries, services
+from cairn.alignment import services as alignment_services
+from cairn.alignment.models import Dependency
+from cairn.checkins import queries, services, syncs
 from cairn.checkins.models import CheckIn
 from cairn.conftest import World
 from cairn.okrs import services as okr_services
 from cairn.okrs.models import KeyResult, Objective
 from cairn.orgs import services as org_services
-from cairn.orgs.models import Member, PeriodState, Weekday
+from cairn.orgs.models import Member, PeriodState, Role, Weekday
 
 pytestmark = pytest.mark.django_db
 
@@ -276,6 +278,22 @@ def test_the_inbox_uses_a_constant_number_of_queries(
             kr = make_kr(world, team_objective, f"KR {i}", owner=world.member)
             check_in(kr, world.member, days_ago=3, blocker=True, text=f"b{i}")
             check_in(kr, world.admin, days_ago=2, blocker=True, text=f"t{i}")
+            # Requests to my team and shared OKRs with (and without) a sync grow too.
+            platform_goal = platform_objective(
+                world, f"Platform goal {i} {Objective.objects.count()}"
+            )
+            ask_product(
+                world, platform_goal, f"need {i}", key_result=make_kr(world, platform_goal, "x")
+            )
+            shared = shared_objective(world, f"Shared {i} {Objective.objects.count()}")
+            if i % 2:
+                syncs.record_sync(
+                    actor=world.member,
+                    objective=shared,
+                    held_on=TODAY - dt.timedelta(days=i),
+                    attendees=[world.member],
+                    notes="",
+                )
 
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
@@ -286,6 +304,126 @@ def test_the_inbox_uses_a_constant_number_of_queries(
     small = count()
     add(4)
     assert count() == small
+
+
+# Requests to my teams and next syncs ----------------------------------------------------------
+
+
+def platform_objective(world: World, title: str = "Platform goal") -> Objective:
+    return okr_services.create_objective(
+        actor=world.admin, period=world.period, title=title, owner_teams=[world.other_team]
+    )
+
+
+def shared_objective(world: World, title: str = "Shared goal") -> Objective:
+    return okr_services.create_objective(
+        actor=world.admin,
+        period=world.period,
+        title=title,
+        owner_teams=[world.team, world.other_team],
+    )
+
+
+def ask_product(
+    world: World, objective: Objective, need: str, *, key_result: KeyResult | None = None
+) -> Dependency:
+    return alignment_services.request_dependency(
+        actor=world.admin,
+        objective=objective,
+        requesting_team=world.other_team,
+        providing_team=world.team,
+        need=need,
+        key_result=key_result,
+        due=TODAY + dt.timedelta(days=10),
+    )
+
+
+def test_requests_to_my_teams_are_the_open_proposals_made_of_them(
+    world: World, member_client: Client
+) -> None:
+    goal = platform_objective(world)
+    waiting = ask_product(world, goal, "INCOMING-WAITING")
+    answered = ask_product(world, goal, "INCOMING-ACCEPTED")
+    alignment_services.change_dependency_state(
+        actor=world.member, dependency=answered, to_state="accepted", comment="Yes"
+    )
+    sales = org_services.create_team(organization=world.org, actor=world.admin, name="Sales")
+    alignment_services.request_dependency(
+        actor=world.admin,
+        objective=goal,
+        requesting_team=world.other_team,
+        providing_team=sales,
+        need="ELSEWHERE",
+    )
+
+    assert queries.requests_to_my_teams(world.member) == [waiting]
+    html = member_client.get(inbox_url(world)).content.decode()
+    assert "Requests to your teams" in html and "INCOMING-WAITING" in html
+    assert reverse("alignment:dependency", args=[world.org.slug, waiting.uid]) in html
+    assert "INCOMING-ACCEPTED" not in html and "ELSEWHERE" not in html
+
+
+def test_a_team_lead_sees_requests_made_of_the_team_they_lead(world: World) -> None:
+    lead = org_services.add_member(
+        organization=world.org, email="lee@acme.test", role=Role.MEMBER, actor=world.admin
+    )
+    world.team.lead = lead
+    world.team.save(update_fields=["lead"])
+    waiting = ask_product(world, platform_objective(world), "for the lead")
+    assert queries.requests_to_my_teams(lead) == [waiting]
+
+
+def test_a_request_from_a_key_result_i_may_not_see_stays_out_of_my_inbox(
+    world: World, member_client: Client
+) -> None:
+    goal = platform_objective(world)
+    kr = make_kr(world, goal, "PRIVATE-MARKER kr")
+    ask_product(world, goal, "PRIVATE-MARKER need", key_result=kr)
+    # The key result went private after the request was made.
+    kr.visibility = "private"
+    kr.save(update_fields=["visibility"])
+    assert queries.requests_to_my_teams(world.member) == []
+    assert "PRIVATE-MARKER" not in member_client.get(inbox_url(world)).content.decode()
+
+
+def test_next_syncs_list_my_teams_shared_okrs_and_invite_to_record_the_first(
+    world: World, team_objective: Objective, member_client: Client
+) -> None:
+    first = shared_objective(world, "SHARED-NEW")
+    synced = shared_objective(world, "SHARED-SYNCED")
+    syncs.record_sync(
+        actor=world.member, objective=synced, held_on=TODAY, attendees=[], notes="", cadence_days=7
+    )
+    other = okr_services.create_objective(
+        actor=world.admin, period=world.period, title="NOT-MINE", owner_teams=[world.other_team]
+    )
+    sales = org_services.create_team(organization=world.org, actor=world.admin, name="Sales")
+    okr_services.add_owning_team(objective=other, team=sales, actor=world.admin)
+
+    items = queries.next_syncs(world.member, TODAY)
+
+    assert [(i.objective, i.next_sync_on) for i in items] == [
+        (first, None),
+        (synced, TODAY + dt.timedelta(days=7)),
+    ]
+    html = member_client.get(inbox_url(world)).content.decode()
+    sync_url = reverse("checkins:sync", args=[world.org.slug, first.uid])
+    assert "Next syncs" in html and f'href="{sync_url}#sync-record"' in html
+    assert "Record the first sync" in html and "Team goal" not in html.split("Next syncs")[1]
+    assert "NOT-MINE" not in html
+
+
+def test_next_syncs_leave_out_closed_periods(world: World) -> None:
+    shared_objective(world)
+    world.period.state = PeriodState.CLOSED
+    world.period.save(update_fields=["state"])
+    assert queries.next_syncs(world.member, TODAY) == []
+
+
+def test_people_in_no_team_have_no_requests_or_syncs(world: World) -> None:
+    shared_objective(world)
+    assert queries.requests_to_my_teams(world.viewer) == []
+    assert queries.next_syncs(world.viewer, TODAY) == []
 
 
 # My settings --------------------------------------------------------------------------------

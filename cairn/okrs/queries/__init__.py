@@ -12,6 +12,7 @@ from cairn.okrs.queries.cards import (
     group_by_team_tree,
     objective_cards,
 )
+from cairn.okrs.queries.chain import AlignmentChain, ChainNode, alignment_chain
 from cairn.okrs.queries.common import (
     BAND_LABELS,
     PACE_LABELS,
@@ -66,7 +67,9 @@ __all__ = [
     "STALENESS_HELP",
     "STALENESS_LABELS",
     "STALENESS_ORDER",
+    "AlignmentChain",
     "AlignmentLink",
+    "ChainNode",
     "HomeGroups",
     "InitiativeGroup",
     "KeyResultRow",
@@ -76,6 +79,7 @@ __all__ = [
     "StalenessCount",
     "TeamNode",
     "TeamTree",
+    "alignment_chain",
     "alignment_down",
     "alignment_up",
     "card_for",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from cairn.okrs.models import (
     Alignment,
@@ -21,10 +23,10 @@ from cairn.okrs.models import (
     Objective,
     Visibility,
 )
-from cairn.okrs.queries.common import ProgressView, visible_key_results
+from cairn.okrs.queries.common import ProgressView, Signals, visible_key_results
 from cairn.orgs.access import can_edit_initiative, can_edit_key_result
-from cairn.orgs.history import HistoryLine, describe, history_of
-from cairn.orgs.models import Member, Team
+from cairn.orgs.history import Action, HistoryLine, describe, history_of
+from cairn.orgs.models import HistoryEvent, Member, Team
 
 # Objective page -----------------------------------------------------------------------------
 
@@ -34,6 +36,8 @@ class KeyResultRow:
     key_result: KeyResult
     progress: ProgressView
     can_edit: bool
+    # Confidence, staleness, open blockers and the over-optimistic flag, from the roll-ups.
+    signals: Signals | None = None
 
 
 @dataclass
@@ -59,6 +63,7 @@ def key_result_rows(member: Member, objective: Objective, today: dt.date) -> lis
                 key_result=kr,
                 progress=ProgressView.of(kr.progress, objective.period, today),
                 can_edit=can_edit_key_result(member, kr),
+                signals=Signals.of(kr, member.organization, today),
             )
         )
     return rows
@@ -123,7 +128,7 @@ def initiative_groups(
     initiatives = (
         Initiative.objects.visible_to(member)
         .filter(objective=objective)
-        .select_related("team", "owner__user", "key_result")
+        .select_related("team", "owner__user", "key_result", "period")
         .order_by("created_at", "id")
     )
     groups: dict[int, InitiativeGroup] = {
@@ -161,6 +166,9 @@ FIELD_LABELS: dict[str, Any] = {
     "due": gettext_lazy("due"),
     "aligned_to": gettext_lazy("aligned to"),
     "shared_with": gettext_lazy("shared with"),
+    "dependency": gettext_lazy("dependency request"),
+    "next_sync": gettext_lazy("next sync"),
+    "days_between_syncs": gettext_lazy("days between syncs"),
 }
 
 CHOICE_LABELS: dict[str, dict[Any, Any]] = {
@@ -204,6 +212,70 @@ def history_lines(member: Member, target_kind: str, target_uid: uuid.UUID) -> li
             return value
         return _("a private item")
 
-    return describe(
-        events, labels=FIELD_LABELS, choices=CHOICE_LABELS, numbers=NUMBER_FIELDS, hide=hide
-    )
+    def sentences(event: HistoryEvent) -> list[HistoryLine]:
+        return describe(
+            [event], labels=FIELD_LABELS, choices=CHOICE_LABELS, numbers=NUMBER_FIELDS, hide=hide
+        )
+
+    lines: list[HistoryLine] = []
+    for event in events:
+        changes = event.changes or {}
+        if event.action in (Action.CREATED, Action.DELETED) or not (
+            set(changes) & set(LIST_SENTENCES)
+        ):
+            lines += sentences(event)
+            continue
+        # One event may hold several changes: each in its own line, in the recorded order.
+        for name, pair in changes.items():
+            if name in LIST_SENTENCES:
+                lines += _list_change_lines(event, name, pair)
+                continue
+            single = copy.copy(event)
+            single.changes = {name: pair}
+            lines += sentences(single)
+    return lines
+
+
+def _names(value: Any) -> set[str]:
+    if value is None or value == "":
+        return set()
+    if isinstance(value, list | tuple | set):
+        return {str(item) for item in value if item not in (None, "")}
+    return {str(value)}
+
+
+def _sharing_sentence(added: bool, names: str, count: int) -> str:
+    if added:
+        return _("shared it with %(people)s") % {"people": names}
+    return _("stopped sharing it with %(people)s") % {"people": names}
+
+
+def _owner_teams_sentence(added: bool, names: str, count: int) -> str:
+    if added:
+        return ngettext(
+            "added %(teams)s as an owning team", "added %(teams)s as owning teams", count
+        ) % {"teams": names}
+    return ngettext(
+        "removed %(teams)s as an owning team", "removed %(teams)s as owning teams", count
+    ) % {"teams": names}
+
+
+# Changes to a list (who it is shared with, which teams own it) read as what was added and
+# what was removed, not as "changed from <whole list> to <whole list>".
+LIST_SENTENCES: dict[str, Callable[[bool, str, int], str]] = {
+    "shared_with": _sharing_sentence,
+    "owner_teams": _owner_teams_sentence,
+}
+
+
+def _list_change_lines(event: HistoryEvent, name: str, pair: Any) -> list[HistoryLine]:
+    old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+    before, after = _names(old), _names(new)
+    actor = event.actor.name if event.actor else _("Someone")
+    sentence = LIST_SENTENCES[name]
+    lines = []
+    for added, names in ((True, after - before), (False, before - after)):
+        if names:
+            text = sentence(added, ", ".join(sorted(names, key=str.lower)), len(names))
+            lines.append(HistoryLine(actor=actor, text=text, at=event.at, note=event.note))
+    return lines

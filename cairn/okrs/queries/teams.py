@@ -102,12 +102,15 @@ def team_people_signals(
 
 
 def team_initiatives(member: Member, team: Team, period: Period | None) -> list[Initiative]:
+    """The team's initiatives in the period, and those on the period's objectives that were
+    deferred out of it (shown with where they went)."""
     if period is None:
         return []
     return list(
         Initiative.objects.visible_to(member)
-        .filter(team=team, period=period)
-        .select_related("objective", "key_result", "owner__user")
+        .filter(team=team)
+        .filter(Q(period=period) | Q(objective__period=period))
+        .select_related("objective__period", "period", "key_result", "owner__user")
         .order_by("objective__created_at", "created_at", "id")
     )
 
@@ -137,8 +140,9 @@ def person_initiatives(member: Member, person: Member, period: Period | None) ->
         return []
     return list(
         Initiative.objects.visible_to(member)
-        .filter(owner=person, period=period)
-        .select_related("objective", "key_result", "team")
+        .filter(owner=person)
+        .filter(Q(period=period) | Q(objective__period=period))
+        .select_related("objective__period", "period", "key_result", "team")
         .order_by("created_at", "id")
     )
 

@@ -16,6 +16,7 @@ from cairn.okrs.services.common import (
 from cairn.okrs.services.initiatives import (
     create_initiative,
     defer_initiative,
+    defer_target,
     delete_initiative,
     next_period_or_error,
     update_initiative,
@@ -44,6 +45,7 @@ __all__ = [
     "create_key_result",
     "create_objective",
     "defer_initiative",
+    "defer_target",
     "delete_initiative",
     "delete_key_result",
     "delete_objective",

@@ -104,13 +104,15 @@ def align(
             {"parent": _("The parent must be in the same period or one that encloses it.")}
         )
     if _would_cycle(child, target.pk):
+        # The API takes any uid of the organization: name the parent only to those who may
+        # see it.
         raise ValidationError(
             {
                 "parent": _(
                     "This alignment would make a cycle: “%(title)s” already contributes to "
                     "this objective."
                 )
-                % {"title": target.title}
+                % {"title": _title_for(actor, target)}
             }
         )
     duplicate = Alignment.objects.filter(

@@ -163,14 +163,20 @@ def next_period_or_error(period: Period) -> Period:
     return following
 
 
+def defer_target(initiative: Initiative) -> Period:
+    """The period `initiative` would be deferred to, or the ValidationError saying why it
+    cannot be (so that a confirmation page can say so before anyone presses the button)."""
+    if initiative.state == InitiativeState.DONE:
+        raise ValidationError(_("A done initiative cannot be deferred."))
+    return next_period_or_error(initiative.period)
+
+
 @transaction.atomic
 def defer_initiative(*, initiative: Initiative, actor: Member, note: str = "") -> Initiative:
     """Move the initiative to the period after its own, marked deferred (PRODUCT.md: a
     deferred initiative moves to the next period). Its objective stays where it is."""
     _same_org(actor, initiative)
-    if initiative.state == InitiativeState.DONE:
-        raise ValidationError(_("A done initiative cannot be deferred."))
-    target = next_period_or_error(initiative.period)
+    target = defer_target(initiative)
     before = history.snapshot(initiative, ("period", "state"))
     initiative.period = target
     initiative.state = InitiativeState.DEFERRED

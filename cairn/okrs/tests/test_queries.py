@@ -205,7 +205,7 @@ def test_history_lines_are_readable(world: World, objective: Objective) -> None:
     [teams, renamed, created] = queries.history_lines(world.member, "objective", objective.uid)
     assert (teams.actor, teams.text) == (
         "Ada Admin",
-        "changed owning teams from Product to Platform, Product",
+        "added Platform as an owning team",
     )
     assert (renamed.actor, renamed.text) == (
         world.member.name,

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cairn.okrs import services
-from cairn.okrs.forms import InitiativeForm
+from cairn.okrs.forms import DeferInitiativeForm, InitiativeForm
 from cairn.okrs.models import Initiative, Objective
 from cairn.okrs.views.common import is_htmx, next_url, render_form
 from cairn.okrs.views.objectives import objective_sections, objective_url
@@ -163,3 +163,43 @@ def initiative_delete(request: HttpRequest, member: Member, initiative: uuid.UUI
             "cancel_url": next_url(request, objective_url(member, objective)),
         },
     )
+
+
+@org_view
+def initiative_defer(request: HttpRequest, member: Member, initiative: uuid.UUID) -> HttpResponse:
+    """Defer to the next period: GET asks (and says already when it cannot be done), POST
+    does it."""
+    item = initiative_for(member, initiative, write=True)
+    objective = item.objective
+    # An empty POST (no note) is still a submission.
+    form = DeferInitiativeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.defer_initiative(initiative=item, actor=member, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            if is_htmx(request):
+                return objective_sections(request, member, objective.uid, "initiatives")
+            messages.success(
+                request, _("Initiative deferred to %(period)s.") % {"period": item.period.name}
+            )
+            return redirect(next_url(request, objective_url(member, objective)))
+    try:
+        target, problems = services.defer_target(item), []
+    except ValidationError as exc:
+        target, problems = None, exc.messages
+    context = {
+        "member": member,
+        "nav": "home",
+        "form": form,
+        "objective": objective,
+        "initiative": item,
+        "target": target,
+        "problems": problems,
+        "action": request.get_full_path(),
+        "cancel_url": next_url(request, objective_url(member, objective)),
+        "objective_url": objective_url(member, objective),
+        "in_place": is_htmx(request),
+    }
+    return render_form(request, "okrs/initiative_defer.html", context)

@@ -54,8 +54,7 @@ def objective_context(member: Member, objective: Objective) -> dict[str, Any]:
         "rows": rows,
         "can_edit": can_edit_objective(member, objective),
         "my_team_ids": team_ids_of(member),
-        "up": queries.alignment_up(member, objective),
-        "down": queries.alignment_down(member, objective=objective),
+        "chain": queries.alignment_chain(member, objective),
         "initiative_groups": queries.initiative_groups(member, objective, card.owner_teams),
         "history": queries.history_lines(member, "objective", objective.uid),
     }

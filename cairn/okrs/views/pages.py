@@ -89,6 +89,7 @@ def person(request: HttpRequest, member: Member, person: uuid.UUID) -> HttpRespo
             key_result=kr,
             progress=queries.ProgressView.of(kr.progress, kr.objective.period, today),
             can_edit=False,
+            signals=queries.Signals.of(kr, member.organization, today),
         )
         for kr in queries.person_key_results(member, someone, period)
     ]

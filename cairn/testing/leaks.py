@@ -1,0 +1,350 @@
+"""The machinery of the leak crawls (PRODUCT.md, "Transparency"; issue 4).
+
+A leak test builds an organization whose texts carry unique marker strings, then, as each
+person, crawls every page and fragment reachable from a few seeds and checks every response
+against `Rule`: PRODUCT.md's visibility rule written again in plain Python over data read
+once from the database, independently of the `visible_to` QuerySets it is there to check.
+
+- `crawl` follows every same-site `href`, `hx-get` and the URLs a GET form's <select> can
+  produce, breadth-first, each URL as a full page and as an htmx request;
+- `audit` checks one person's crawl: no 5xx, no marker of an item they may not see, a 404 for
+  every URL that names an item they may not see;
+- `foreign_urls` turns a crawl of one organization into URLs the other one must answer 404.
+
+New surfaces join the crawls by being linked from a page they already reach; tests also seed
+them explicitly. Used by cairn/okrs/tests/test_leaks.py (the demo organization) and
+cairn/alignment/tests/test_alignment_leaks.py (generated organizations).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from django.test import Client
+
+from cairn.alignment.models import Dependency, DependencyEvent
+from cairn.checkins.models import CheckIn, Sync
+from cairn.okrs.models import Initiative, KeyResult, Objective, ObjectiveTeam, Visibility
+from cairn.orgs.models import Member, Period, Role, Team, TeamMembership
+
+PAGE_LIMIT = 400
+SKIP_PREFIXES = ("/admin/", "/accounts/logout/", "/static/")
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# Query parameters that name an item: a page asked for an invisible one must be a 404.
+NAMING_PARAMETERS = ("objective", "team")
+
+
+class Tombstone:
+    """Whose words a deleted check-in's were: nobody's any more, not even an admin's."""
+
+
+TOMBSTONE = Tombstone()
+
+
+# The rule, in plain Python --------------------------------------------------------------------
+
+
+class Rule:
+    """PRODUCT.md's visibility rule over plain data read once from the database.
+
+    A private objective is seen by admins, its owner, the members and leads of its owning
+    teams and the people it is shared with; a key result needs its objective and, when
+    private, the same of its own (its owner, the objective's owner and teams, its sharees).
+    Everything else follows what it hangs on: an initiative its objective and key result, a
+    dependency (and its thread) its objective and key result, a sync its objective, a check-in
+    its key result. Build it after the world is complete: it is a snapshot.
+    """
+
+    def __init__(self) -> None:
+        self.team_members: dict[int, set[int]] = {}
+        for team_id, member_id in TeamMembership.objects.values_list("team_id", "member_id"):
+            self.team_members.setdefault(team_id, set()).add(member_id)
+        for team_id, lead_id in Team.objects.values_list("id", "lead_id"):
+            if lead_id:
+                self.team_members.setdefault(team_id, set()).add(lead_id)
+        self.owning: dict[int, set[int]] = {}
+        for objective_id, team_id in ObjectiveTeam.objects.values_list("objective_id", "team_id"):
+            self.owning.setdefault(objective_id, set()).add(team_id)
+        self.objective_shared = set(
+            Objective.shared_with.through.objects.values_list("objective_id", "member_id")
+        )
+        self.kr_shared = set(
+            KeyResult.shared_with.through.objects.values_list("keyresult_id", "member_id")
+        )
+        self.objectives: dict[int, tuple[int, str, int | None]] = {
+            pk: (org, visibility, owner)
+            for pk, org, visibility, owner in Objective.objects.values_list(
+                "pk", "organization_id", "visibility", "owner_person_id"
+            )
+        }
+        self.key_results: dict[int, tuple[int, str, int | None]] = {
+            pk: (objective, visibility, owner)
+            for pk, objective, visibility, owner in KeyResult.objects.values_list(
+                "pk", "objective_id", "visibility", "owner_id"
+            )
+        }
+        self.hangs_on: dict[type, dict[int, tuple[int, int | None]]] = {
+            model: {
+                pk: (objective, key_result)
+                for pk, objective, key_result in model.objects.values_list(  # type: ignore[attr-defined]
+                    "pk", "objective_id", "key_result_id"
+                )
+            }
+            for model in (Initiative, Dependency)
+        }
+
+    def _in_owning_team(self, person: Member, objective_id: int) -> bool:
+        return any(
+            person.pk in self.team_members.get(t, ()) for t in self.owning.get(objective_id, ())
+        )
+
+    def objective(self, person: Member, objective_id: int) -> bool:
+        organization, visibility, owner = self.objectives[objective_id]
+        if organization != person.organization_id:
+            return False
+        return (
+            person.role == Role.ADMIN
+            or visibility == Visibility.PUBLIC
+            or owner == person.pk
+            or self._in_owning_team(person, objective_id)
+            or (objective_id, person.pk) in self.objective_shared
+        )
+
+    def key_result(self, person: Member, key_result_id: int) -> bool:
+        objective_id, visibility, owner = self.key_results[key_result_id]
+        if not self.objective(person, objective_id):
+            return False
+        return (
+            person.role == Role.ADMIN
+            or visibility == Visibility.PUBLIC
+            or owner == person.pk
+            or self.objectives[objective_id][2] == person.pk
+            or self._in_owning_team(person, objective_id)
+            or (key_result_id, person.pk) in self.kr_shared
+        )
+
+    def _hanging(self, person: Member, model: type, pk: int) -> bool:
+        objective_id, key_result_id = self.hangs_on[model][pk]
+        if key_result_id is not None:
+            return self.key_result(person, key_result_id)
+        return self.objective(person, objective_id)
+
+    def may_see(self, person: Member, obj: Any) -> bool:
+        if isinstance(obj, Tombstone):
+            return False
+        if isinstance(obj, Team | Period | Member):
+            return obj.organization_id == person.organization_id
+        if isinstance(obj, Objective):
+            return self.objective(person, obj.pk)
+        if isinstance(obj, KeyResult):
+            return self.key_result(person, obj.pk)
+        if isinstance(obj, Initiative | Dependency):
+            return self._hanging(person, type(obj), obj.pk)
+        if isinstance(obj, DependencyEvent):
+            return self._hanging(person, Dependency, obj.dependency_id)
+        if isinstance(obj, Sync):
+            return self.objective(person, obj.objective_id)
+        if isinstance(obj, CheckIn):
+            return self.key_result(person, obj.key_result_id)
+        raise TypeError(f"no visibility rule for {type(obj).__name__}")
+
+
+def uid_index() -> dict[str, Any]:
+    """uuid -> the object whose visibility decides whether a URL naming it may answer."""
+    index: dict[str, Any] = {}
+    for model in (Objective, KeyResult, Initiative, Dependency, Sync, Team, Period, Member):
+        for obj in model.objects.all():  # type: ignore[attr-defined]
+            index[str(obj.uid)] = obj
+    # A check-in is as visible as its key result, a tombstone too (its text is gone).
+    for check_in in CheckIn.objects.select_related("key_result"):
+        index[str(check_in.uid)] = check_in.key_result
+    return index
+
+
+# The crawler ----------------------------------------------------------------------------------
+
+
+class LinkParser(HTMLParser):
+    """Every `href` and `hx-get`, and the URLs a GET form with a <select> can produce."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self._form: tuple[str, list[tuple[str, str]]] | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        for name in ("href", "hx-get"):
+            if a.get(name):
+                self.links.append(a[name])
+        if tag == "form" and a.get("method", "get").lower() == "get":
+            self._form = (a.get("action", ""), [])
+        elif tag == "select" and self._form is not None:
+            self._select = a.get("name")
+        elif tag == "option" and self._form is not None and self._select and a.get("value"):
+            self._form[1].append((self._select, a["value"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "form" and self._form is not None:
+            action, options = self._form
+            self.links.extend(f"{action}?{urlencode({k: v})}" for k, v in options)
+            self._form = None
+
+
+def normalise(url: str, base: str) -> str | None:
+    if url.startswith("http://testserver"):
+        url = url[len("http://testserver") :]
+    if url.startswith("?"):
+        url = urlsplit(base).path + url
+    if not url.startswith("/") or url.startswith("//"):
+        return None
+    parts = urlsplit(url)
+    if parts.path.startswith(SKIP_PREFIXES):
+        return None
+    # `next` only says where to go back to: the same page with another `next` is no new page.
+    query = sorted((k, v) for k, v in parse_qsl(parts.query) if k != "next")
+    return parts.path + (f"?{urlencode(query)}" if query else "")
+
+
+CHECK_IN_ACTION_RE = re.compile(rf"/check-ins/{UUID_RE.pattern}/")
+
+
+def page_key(url: str) -> str:
+    """Two URLs that differ only in the value of a preselection (`?team=`, `?key_result=`) are
+    the same page for the crawl; a different `?period=` is a different page. The correct,
+    delete and resolve pages of many check-ins are one page each (a test's own check-ins are
+    seeds, fetched whatever their key)."""
+    parts = urlsplit(url)
+    query = sorted((k, v if k == "period" else "*") for k, v in parse_qsl(parts.query))
+    return CHECK_IN_ACTION_RE.sub("/check-ins/*/", parts.path) + "?" + urlencode(query)
+
+
+@dataclass
+class Crawl:
+    person: Member
+    # (url, as htmx) -> (status, body)
+    responses: dict[tuple[str, bool], tuple[int, str]] = field(default_factory=dict)
+
+    @property
+    def urls(self) -> set[str]:
+        return {url for url, _htmx in self.responses}
+
+
+def crawl(
+    person: Member,
+    seeds: Iterable[str],
+    limit: int = PAGE_LIMIT,
+    *,
+    follow: bool = True,
+    key: Callable[[str], str] = page_key,
+) -> Crawl:
+    """Breadth-first over GETs, each URL as a full page and as an htmx request; with
+    `follow=False` only the seeds are fetched. Seeds are always fetched; `limit` caps how
+    many pages (by `key`) the crawl may know of before it stops adding links."""
+    client = Client(raise_request_exception=False)
+    client.force_login(person.user)
+    result = Crawl(person)
+    queue: deque[str] = deque(dict.fromkeys(seeds))
+    seen: set[str] = {key(url) for url in queue}
+    while queue:
+        url = queue.popleft()
+        for htmx in (False, True):
+            headers = {"HX-Request": "true"} if htmx else {}
+            response = client.get(url, headers=headers)
+            body = response.content.decode(errors="replace")
+            result.responses[(url, htmx)] = (response.status_code, body)
+            if not follow:
+                continue
+            found = LinkParser()
+            found.feed(body)
+            if response.has_header("Location"):
+                found.links.append(response["Location"])
+            for link in found.links:
+                target = normalise(link, url)
+                if target is None or key(target) in seen:
+                    continue
+                if len(seen) < limit:
+                    seen.add(key(target))
+                    queue.append(target)
+    return result
+
+
+def markers_in(
+    body: str, markers: dict[str, Any], *, pattern: re.Pattern[str], plain: Iterable[str] = ()
+) -> set[str]:
+    """The markers in `body`: one scan with `pattern` (a marker may end in one more
+    character, `LEAK-01d`), and a substring test for the few `plain` ones."""
+    found = set()
+    for match in pattern.finditer(body):
+        token = match.group()
+        for candidate in (token, body[match.start() : match.end() + 1]):
+            if candidate in markers:
+                found.add(candidate)
+    return found | {marker for marker in plain if marker in body}
+
+
+@dataclass
+class Audit:
+    problems: list[str] = field(default_factory=list)
+    # The markers the person saw that they may see (for the positive controls).
+    seen: set[str] = field(default_factory=set)
+
+
+def audit(
+    result: Crawl,
+    *,
+    name: str,
+    rule: Rule,
+    markers: dict[str, Any],
+    pattern: re.Pattern[str],
+    uids: dict[str, Any],
+    plain: Iterable[str] = (),
+) -> Audit:
+    """One person's crawl against the rule: no response is a server error, none shows a
+    marker of an item they may not see, and a URL naming an item they may not see (in its
+    path, or as `?objective=` / `?team=`) is a 404 — never a 403, which would confirm it."""
+    person = result.person
+    plain = list(plain)
+    hidden = {m for m, obj in markers.items() if not rule.may_see(person, obj)}
+    found = Audit()
+    for (url, htmx), (status, body) in sorted(result.responses.items()):
+        where = f"{name} GET {url}{' (htmx)' if htmx else ''}"
+        if status >= 500:
+            found.problems.append(f"{where}: {status}")
+        for marker in sorted(markers_in(body, markers, pattern=pattern, plain=plain)):
+            if marker in hidden:
+                found.problems.append(f"{where}: shows {marker!r} ({status})")
+            else:
+                found.seen.add(marker)
+        parts = urlsplit(url)
+        named = UUID_RE.findall(parts.path) + [
+            v for k, v in parse_qsl(parts.query) if k in NAMING_PARAMETERS
+        ]
+        for uid in named:
+            obj = uids.get(uid)
+            if obj is not None and not rule.may_see(person, obj) and status != 404:
+                found.problems.append(f"{where}: {status} for an item they may not see")
+    return found
+
+
+def foreign_urls(result: Crawl, own: str, other: str) -> list[str]:
+    """The URLs of `result` (a crawl of organization `own`) that name an item by uuid, as
+    they are and under the `other` organization's slug: to anyone of `other`, all 404."""
+    urls = [u for u in result.urls if UUID_RE.search(u)]
+    return sorted({*urls, *(u.replace(f"/o/{own}/", f"/o/{other}/", 1) for u in urls)})
+
+
+def statuses(person: Member, urls: Iterable[str]) -> dict[str, int]:
+    """The status of a plain GET of each URL as `person`."""
+    client = Client(raise_request_exception=False)
+    client.force_login(person.user)
+    return {url: client.get(url).status_code for url in urls}
