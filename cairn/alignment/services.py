@@ -1,8 +1,10 @@
 """Dependencies: a team asks another for something, the other answers, and the answer acts.
 
-Each function is keyword-only, validates before it saves, runs in one transaction, records
-the change in the objective's history and keeps the key result's over-optimistic roll-up
-(`KeyResult.unaccepted_dependencies`) true in the same transaction. Who may *see* the
+Each function is keyword-only, validates before it saves, runs in one transaction, writes
+the change into the request's own thread (its record: the objective's history is read by
+everyone who sees the objective, and a request may be less visible than that) and keeps the
+key result's over-optimistic roll-up (`KeyResult.unaccepted_dependencies`) true in the same
+transaction. Who may *see* the
 dependency is the caller's job (`orgs.access.dependency_for`); which side may make a move is
 a rule of the domain and checked here.
 """
@@ -25,7 +27,7 @@ from cairn.alignment.models import (
     DependencyState,
 )
 from cairn.okrs import services as okrs
-from cairn.okrs.models import Initiative, KeyResult, Objective
+from cairn.okrs.models import Initiative, KeyResult, Objective, Visibility
 from cairn.orgs import history
 from cairn.orgs.access import can_answer_dependency, can_edit_objective, team_ids_of
 from cairn.orgs.models import Member, Team, TeamMembership
@@ -164,33 +166,6 @@ def _check_requesting_team(objective: Objective, requesting_team: Team) -> None:
         )
 
 
-def _record(actor: Member, dependency: Dependency, change: list[object], note: str = "") -> None:
-    history.record(
-        organization=actor.organization,
-        actor=actor,
-        action=history.Action.UPDATED,
-        target_kind="objective",
-        target_uid=dependency.objective.uid,
-        target_label=dependency.objective.title,
-        changes={"dependency": change},
-        note=note,
-    )
-
-
-def _label(dependency: Dependency) -> str:
-    """How the objective's history names the request. The history is read by everyone who
-    sees the objective, and a request raised from a private key result is only as visible
-    as that key result: then the need is not written there (it stays in the thread)."""
-    if dependency.key_result is not None and dependency.key_result.is_private:
-        return _("%(team)s: a request for a private key result") % {
-            "team": dependency.providing_team.name
-        }
-    return _("%(team)s: %(need)s") % {
-        "team": dependency.providing_team.name,
-        "need": dependency.need[:80],
-    }
-
-
 def _field_label(name: str) -> str:
     labels = {
         "need": _("what is needed"),
@@ -245,6 +220,7 @@ def request_dependency(
             {"initiative": _("Link an initiative of the providing team, or none.")}
         )
     _check_private_reach(objective, key_result, providing_team)
+    _lock_key_result(key_result.pk if key_result is not None else None)
     dependency = Dependency.objects.create(
         organization_id=actor.organization_id,
         objective=objective,
@@ -258,7 +234,6 @@ def request_dependency(
     )
     if key_result is not None:
         refresh_over_optimistic({key_result.pk})
-    _record(actor, dependency, [None, _label(dependency)])
     return dependency
 
 
@@ -342,8 +317,10 @@ def change_dependency_state(
     if not comment:
         raise ValidationError({"comment": _("Say why, for the discussion.")})
     provider_move = to_state in PROVIDER_MOVES.get(dependency.state, frozenset())
+    _lock_key_result(dependency.key_result_id)
 
     if to_state == S.MADE_SHARED:
+        _check_share_reach(dependency.objective, dependency.providing_team)
         okrs.add_owning_team(
             objective=dependency.objective,
             team=dependency.providing_team,
@@ -351,15 +328,17 @@ def change_dependency_state(
             note=_("made shared from a dependency request"),
         )
     elif to_state == S.DEFERRED:
-        if dependency.initiative is not None:
+        # Deferred to the period after the objective's; a linked initiative already there
+        # (deferred on its own before) stays where it is.
+        target = okrs.next_period_or_error(dependency.objective.period)
+        initiative = dependency.initiative
+        if initiative is not None and initiative.period.start < target.start:
             okrs.defer_initiative(
-                initiative=dependency.initiative,
+                initiative=initiative,
                 actor=actor,
+                to=target,
                 note=_("deferred with a dependency request"),
             )
-        else:
-            # Nothing to move, but "deferred to the next period" still needs that period.
-            okrs.next_period_or_error(dependency.objective.period)
 
     before = dependency.state
     now = timezone.now()
@@ -382,14 +361,69 @@ def change_dependency_state(
         to_state=to_state,
         comment=comment,
     )
-    if dependency.key_result_id is not None:
-        refresh_over_optimistic({dependency.key_result_id})
-    _record(
-        actor,
-        dependency,
-        [
-            f"{_label(dependency)} ({S(before).label})",
-            f"{_label(dependency)} ({S(to_state).label})",
-        ],
-    )
+    touched = {dependency.key_result_id} - {None}
+    if to_state == S.MADE_SHARED:
+        touched |= _settle_requests_to_new_owner(actor, dependency)
+    refresh_over_optimistic(touched)  # type: ignore[arg-type]
     return dependency
+
+
+def _lock_key_result(key_result_id: int | None) -> None:
+    """Take the key result's row lock before its dependencies change, so that two answers
+    on the same key result recount one after the other (on PostgreSQL an UPDATE that waited
+    would otherwise count with the snapshot from before it waited)."""
+    if key_result_id is not None:
+        list(KeyResult.objects.select_for_update().filter(pk=key_result_id).values_list("pk"))
+
+
+def _check_share_reach(objective: Objective, team: Team) -> None:
+    """Becoming an owner opens every private key result of the objective to the team: only
+    when each of its people may already see them (otherwise the request asked for less)."""
+    private = list(objective.key_results.filter(visibility=Visibility.PRIVATE))
+    for person in _members_of(team):
+        visible = set(
+            KeyResult.objects.visible_to(person)
+            .filter(pk__in=[kr.pk for kr in private])
+            .values_list("pk", flat=True)
+        )
+        if len(visible) < len(private):
+            raise ValidationError(
+                {
+                    "state": _(
+                        "This objective has private key results that not everyone in "
+                        "%(team)s may see; making it shared would open them. Accept the "
+                        "request instead, or ask the owners to share them first."
+                    )
+                    % {"team": team.name}
+                }
+            )
+
+
+def _settle_requests_to_new_owner(actor: Member, dependency: Dependency) -> set[int]:
+    """The providing team now owns the objective: its other open requests to that team are
+    settled the same way, each with a line in its thread. Returns the key results touched."""
+    others = list(
+        Dependency.objects.select_for_update(of=("self",))
+        .filter(
+            objective_id=dependency.objective_id,
+            providing_team_id=dependency.providing_team_id,
+            state__in=(S.PROPOSED, S.ACCEPTED),
+        )
+        .exclude(pk=dependency.pk)
+    )
+    now = timezone.now()
+    for other in others:
+        DependencyEvent.objects.create(
+            organization_id=actor.organization_id,
+            dependency=other,
+            author=actor,
+            from_state=other.state,
+            to_state=S.MADE_SHARED,
+            comment=_("Settled: %(team)s now owns this objective.")
+            % {"team": dependency.providing_team.name},
+        )
+        other.state, other.updated_at = S.MADE_SHARED, now
+        if other.answered_at is None:
+            other.answered_at = now
+        other.save(update_fields=["state", "updated_at", "answered_at"])
+    return {other.key_result_id for other in others if other.key_result_id is not None}

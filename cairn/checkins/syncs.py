@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -47,6 +48,11 @@ def start_of_day(day: dt.date, time_zone: str) -> dt.datetime:
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+
+
+def earliest_day(objective: Objective) -> dt.date:
+    """The earliest day a sync (or a "since") may name: a year before the period starts."""
+    return objective.period.start - dt.timedelta(days=366)
 
 
 def owning_teams(objective: Objective) -> list[Team]:
@@ -93,6 +99,11 @@ def record_sync(
     today = organization.today()
     if held_on > today:
         errors.setdefault("held_on", []).append(_("A sync is recorded once it is held."))
+    elif held_on < earliest_day(objective):
+        errors.setdefault("held_on", []).append(
+            _("Choose a day after %(day)s: a sync long before the period says nothing.")
+            % {"day": formats.date_format(earliest_day(objective), "SHORT_DATE_FORMAT")}
+        )
     if cadence_days is not None and (
         isinstance(cadence_days, bool)
         or not isinstance(cadence_days, int)

@@ -27,7 +27,6 @@ from cairn.orgs.models import Member, Period, Team, User
 
 if TYPE_CHECKING:
     from cairn.alignment.models import Dependency
-    from cairn.checkins.models import Sync
     from cairn.okrs.models import Initiative, KeyResult, Objective
 
 
@@ -223,20 +222,6 @@ def dependency_for(member: Member, uid: str | uuid.UUID) -> Dependency:
     if dependency is None:
         raise Http404
     return dependency
-
-
-def sync_for(member: Member, uid: str | uuid.UUID) -> Sync:
-    from cairn.checkins.models import Sync
-
-    sync = (
-        Sync.objects.visible_to(member)
-        .select_related("objective__period", "recorded_by__user")
-        .filter(uid=_uuid(uid))
-        .first()
-    )
-    if sync is None:
-        raise Http404
-    return sync
 
 
 def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

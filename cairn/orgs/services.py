@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from cairn.lib import dates
@@ -283,7 +284,15 @@ def delete_team(*, team: Team, actor: Member | None) -> None:
         target_uid=team.uid,
         target_label=team.name,
     )
-    team.delete()
+    try:
+        with transaction.atomic():
+            team.delete()
+    except ProtectedError as exc:
+        # Dependency requests to or from the team keep their discussion: they are not
+        # deleted behind anyone's back (orgs does not know the alignment app by name).
+        raise ValidationError(
+            _("This team still has dependency requests to or from it; settle them first.")
+        ) from exc
 
 
 @transaction.atomic

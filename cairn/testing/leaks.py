@@ -246,10 +246,12 @@ def crawl(
     *,
     follow: bool = True,
     key: Callable[[str], str] = page_key,
+    htmx: tuple[bool, ...] = (False, True),
 ) -> Crawl:
-    """Breadth-first over GETs, each URL as a full page and as an htmx request; with
-    `follow=False` only the seeds are fetched. Seeds are always fetched; `limit` caps how
-    many pages (by `key`) the crawl may know of before it stops adding links."""
+    """Breadth-first over GETs, each URL as a full page and as an htmx request (or as
+    `htmx` says); with `follow=False` only the seeds are fetched. Seeds are always fetched;
+    `limit` caps how many pages (by `key`) the crawl may know of before it stops adding
+    links."""
     client = Client(raise_request_exception=False)
     client.force_login(person.user)
     result = Crawl(person)
@@ -257,11 +259,11 @@ def crawl(
     seen: set[str] = {key(url) for url in queue}
     while queue:
         url = queue.popleft()
-        for htmx in (False, True):
-            headers = {"HX-Request": "true"} if htmx else {}
+        for as_htmx in htmx:
+            headers = {"HX-Request": "true"} if as_htmx else {}
             response = client.get(url, headers=headers)
             body = response.content.decode(errors="replace")
-            result.responses[(url, htmx)] = (response.status_code, body)
+            result.responses[(url, as_htmx)] = (response.status_code, body)
             if not follow:
                 continue
             found = LinkParser()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from cairn.alignment.models import (
+    UNACCEPTED_STATES,
     Dependency,
     DependencyEvent,
     DependencyQuerySet,
@@ -152,4 +153,17 @@ def initiative_choices(
         .exclude(team_id__in=exclude_team_ids)
         .select_related("team")
         .order_by("team__name", "title")
+    )
+
+
+def leaning_on(member: Member, kr: KeyResult) -> list[Dependency]:
+    """The dependencies not accepted by the other team that make the key result
+    over-optimistic. The roll-up says whether there are any, so most pages ask nothing."""
+    if not kr.is_over_optimistic:
+        return []
+    return list(
+        Dependency.objects.visible_to(member)
+        .filter(key_result=kr, state__in=UNACCEPTED_STATES)
+        .select_related("providing_team")
+        .order_by("created_at", "id")
     )

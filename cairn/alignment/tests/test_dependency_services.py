@@ -481,7 +481,7 @@ def test_the_flag_counts_every_unaccepted_dependency_of_the_key_result(
 # Thread and history -------------------------------------------------------------------------
 
 
-def test_every_move_is_in_the_thread_and_in_the_objectives_history(
+def test_every_move_is_in_the_thread_and_not_in_the_objectives_history(
     world: World, dependency: Dependency, provider: Member, objective: Objective
 ) -> None:
     move(provider, dependency, S.DECLINED, "Not this quarter.")
@@ -497,10 +497,9 @@ def test_every_move_is_in_the_thread_and_in_the_objectives_history(
     lines = [
         line.text for line in okr_queries.history_lines(world.member, "objective", objective.uid)
     ]
-    dependency_lines = [text for text in lines if "Platform: A sign-up API" in text]
-    assert len(dependency_lines) == 4  # asked, declined, asked again, accepted
-    assert any("(Declined)" in text and "(Accepted)" not in text for text in dependency_lines)
-    assert any(text.endswith("(Accepted)") for text in dependency_lines)
+    # The thread is the request's record; the objective's history is read by everyone who
+    # sees the objective, and a request can be less visible than that.
+    assert lines and not any("sign-up API" in text or "Platform" in text for text in lines)
 
 
 def test_a_comment_joins_the_thread(world: World, dependency: Dependency) -> None:
@@ -513,7 +512,7 @@ def test_a_comment_joins_the_thread(world: World, dependency: Dependency) -> Non
         services.comment_on_dependency(actor=world.member, dependency=dependency, comment=" ")
 
 
-def test_the_history_of_a_public_objective_does_not_spell_out_a_private_key_results_request(
+def test_the_history_of_a_public_objective_says_nothing_of_a_private_key_results_request(
     world: World, objective: Objective, provider: Member
 ) -> None:
     secret = okr_services.create_key_result(
@@ -532,8 +531,22 @@ def test_the_history_of_a_public_objective_does_not_spell_out_a_private_key_resu
         need="PRIVATE-MARKER need",
         key_result=secret,
     )
+    dependency = Dependency.objects.get(need="PRIVATE-MARKER need")
+    move(provider, dependency, S.DECLINED, "Not now.")
     lines = okr_queries.history_lines(world.viewer, "objective", objective.uid)
-    assert lines and not any("PRIVATE-MARKER" in line.text for line in lines)
+    assert lines
+    assert not any("PRIVATE-MARKER" in line.text or "Platform" in line.text for line in lines)
+
+
+def test_a_request_made_private_later_leaves_nothing_in_the_objectives_history(
+    world: World, objective: Objective, key_result: KeyResult, provider: Member
+) -> None:
+    ask(world, objective, key_result)
+    okr_services.update_key_result(
+        key_result=key_result, actor=world.admin, visibility="private", shared_with=[provider]
+    )
+    lines = okr_queries.history_lines(world.viewer, "objective", objective.uid)
+    assert lines and not any("sign-up API" in line.text for line in lines)
 
 
 # Editing ------------------------------------------------------------------------------------
@@ -566,3 +579,69 @@ def test_a_closed_request_can_no_longer_be_changed(world: World, dependency: Dep
         services.update_dependency(
             actor=world.member, dependency=dependency, need="Else", due=None, initiative=None
         )
+
+
+# Review fixes ---------------------------------------------------------------------------------
+
+
+def test_deferring_a_request_whose_initiative_was_already_deferred_leaves_it_there(
+    world: World,
+    objective: Objective,
+    provider: Member,
+    next_period: Period,
+    platform_initiative: Initiative,
+) -> None:
+    okr_services.defer_initiative(initiative=platform_initiative, actor=provider)
+    later = org_services.create_period(
+        organization=world.org,
+        actor=world.admin,
+        name="2027 Q2",
+        start=dt.date(2027, 4, 1),
+        end=dt.date(2027, 6, 30),
+    )
+    dependency = ask(world, objective, initiative=platform_initiative)
+    move(provider, dependency, S.DEFERRED, "Next quarter, as planned.")
+    platform_initiative.refresh_from_db()
+    assert platform_initiative.period == next_period != later
+    assert Dependency.objects.get(pk=dependency.pk).state == S.DEFERRED
+
+
+def test_made_shared_is_refused_while_a_private_key_result_would_open_to_the_team(
+    world: World, objective: Objective, key_result: KeyResult, provider: Member
+) -> None:
+    okr_services.create_key_result(
+        actor=world.member,
+        objective=objective,
+        title="Hidden target",
+        target_value=10,
+        visibility="private",
+    )
+    dependency = ask(world, objective, key_result)
+    with pytest.raises(ValidationError, match="private key results"):
+        move(provider, dependency, S.MADE_SHARED, "Let us own it together.")
+    assert not objective.team_links.filter(team=world.other_team).exists()
+    assert Dependency.objects.get(pk=dependency.pk).state == S.PROPOSED
+
+
+def test_made_shared_settles_the_other_open_requests_to_the_new_owner(
+    world: World, objective: Objective, key_result: KeyResult, provider: Member
+) -> None:
+    second_kr = okr_services.create_key_result(
+        actor=world.member, objective=objective, title="Second result", target_value=10
+    )
+    first = ask(world, objective, key_result)
+    second = ask(world, objective, second_kr)
+    move(provider, first, S.MADE_SHARED, "We own it with you.")
+    second.refresh_from_db()
+    second_kr.refresh_from_db()
+    assert second.state == S.MADE_SHARED
+    assert second.events.get().comment.startswith("Settled")
+    assert second_kr.unaccepted_dependencies == 0 and not second_kr.is_over_optimistic
+
+
+def test_a_team_with_dependency_requests_cannot_be_deleted(
+    world: World, dependency: Dependency
+) -> None:
+    with pytest.raises(ValidationError, match="dependency requests"):
+        org_services.delete_team(team=world.other_team, actor=world.admin)
+    assert Dependency.objects.filter(pk=dependency.pk).exists()

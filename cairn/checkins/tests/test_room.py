@@ -478,7 +478,7 @@ def test_a_chosen_date_changes_the_start_of_the_view(
     assert 'class="sync-then">10<' in response.content.decode()
 
 
-@pytest.mark.parametrize("since", ["yesterday", "2026-13-45", "2026-12-01"])
+@pytest.mark.parametrize("since", ["yesterday", "2026-13-45", "2026-12-01", "0001-01-01"])
 def test_a_bad_or_future_date_is_a_clear_400_not_a_500(
     world: World, shared: Objective, member_client: Client, since: str
 ) -> None:
@@ -712,6 +712,7 @@ def test_the_stream_is_paged_with_a_more_link_that_works_without_javascript(
 
     assert member_client.get(stream, {"page": "2"}).status_code == 200
     assert member_client.get(stream, {"page": "nonsense"}).status_code == 200
+    assert member_client.get(stream, {"page": "9" * 30}).status_code == 200
 
 
 def test_the_stream_uses_a_constant_number_of_queries(
@@ -826,3 +827,15 @@ def test_the_key_result_page_flags_a_result_leaning_on_an_unaccepted_dependency(
         actor=sam, dependency=dependency, to_state="accepted", comment="Yes"
     )
     assert "Over-optimistic" not in member_client.get(page).content.decode()
+
+
+def test_a_sync_held_long_before_the_period_is_refused(world: World, shared: Objective) -> None:
+    with pytest.raises(ValidationError) as raised:
+        syncs.record_sync(
+            actor=world.member,
+            objective=shared,
+            held_on=dt.date(1, 1, 1),
+            attendees=[],
+            notes="",
+        )
+    assert "held_on" in raised.value.message_dict

@@ -30,6 +30,8 @@ from cairn.orgs.models import Member
 
 SYNC_PAGE = "checkins/sync.html"
 STREAM_PAGE = "checkins/objective_check_ins.html"
+# Far beyond any real stream; keeps a huge ?page= from overflowing the OFFSET.
+MAX_PAGE = 10_000
 
 
 def sync_url(member: Member, objective: Objective) -> str:
@@ -46,7 +48,9 @@ def _require_recorder(member: Member, objective: Objective) -> None:
         raise PermissionDenied(_("Only the objective's owners record its syncs."))
 
 
-def _since(request: HttpRequest, today: dt.date) -> tuple[dt.date | None, str]:
+def _since(
+    request: HttpRequest, today: dt.date, objective: Objective
+) -> tuple[dt.date | None, str]:
     """The `?since=YYYY-MM-DD` chosen, or None for the default; and what was wrong with it."""
     raw = request.GET.get("since", "").strip()
     if not raw:
@@ -57,6 +61,10 @@ def _since(request: HttpRequest, today: dt.date) -> tuple[dt.date | None, str]:
         return None, _("“%(value)s” is not a date: choose one as YYYY-MM-DD.") % {"value": raw[:40]}
     if day > today:
         return None, _("Choose a day up to today: nothing has moved after it yet.")
+    if day < syncs.earliest_day(objective):
+        return None, _("Choose a day after %(day)s.") % {
+            "day": date_format(syncs.earliest_day(objective), "SHORT_DATE_FORMAT")
+        }
     return day, ""
 
 
@@ -98,7 +106,7 @@ def _page_context(
 def sync_page(request: HttpRequest, member: Member, objective: uuid.UUID) -> HttpResponse:
     the_objective = objective_for(member, objective)
     today = member.organization.today()
-    since, since_error = _since(request, today)
+    since, since_error = _since(request, today, the_objective)
     form = (
         _sync_form(request, member, the_objective, today)
         if _can_record(member, the_objective)
@@ -154,7 +162,7 @@ def sync_record(request: HttpRequest, member: Member, objective: uuid.UUID) -> H
 def objective_check_ins(request: HttpRequest, member: Member, objective: uuid.UUID) -> HttpResponse:
     the_objective = objective_for(member, objective)
     try:
-        number = max(int(request.GET.get("page", "1")), 1)
+        number = min(max(int(request.GET.get("page", "1")), 1), MAX_PAGE)
     except ValueError:
         number = 1
     page = queries.check_in_stream(member, the_objective, number)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from cairn.alignment.models import UNACCEPTED_STATES, Dependency
+from cairn.alignment.queries import dependencies as dependency_queries
 from cairn.checkins import queries as checkin_queries
 from cairn.checkins import services
 from cairn.checkins.forms import CheckInForm, CorrectionForm, DeleteForm
@@ -122,19 +122,6 @@ def _entries(member: Member, check_ins: list[CheckIn]) -> list[Entry]:
     return entries
 
 
-def leaning_on(member: Member, kr: KeyResult) -> list[Dependency]:
-    """The dependencies not accepted by the other team that make the key result
-    over-optimistic. The roll-up says whether there are any, so most pages ask nothing."""
-    if not kr.is_over_optimistic:
-        return []
-    return list(
-        Dependency.objects.visible_to(member)
-        .filter(key_result=kr, state__in=UNACCEPTED_STATES)
-        .select_related("providing_team")
-        .order_by("created_at", "id")
-    )
-
-
 def story_context(member: Member, kr: KeyResult) -> dict[str, Any]:
     """Everything the key result page shows, in a fixed number of queries whatever the number
     of check-ins: one for the check-ins (authors joined), one for their revisions."""
@@ -191,7 +178,7 @@ def story_context(member: Member, kr: KeyResult) -> dict[str, Any]:
         "confidence_summary": confidence_chart.summary,
         "confidence_band": rhythm.band(kr.confidence).value if kr.confidence is not None else "",
         "confidence_label": charts.band_label(kr.confidence) if kr.confidence is not None else "",
-        "leaning_on": leaning_on(member, kr),
+        "leaning_on": dependency_queries.leaning_on(member, kr),
         "next_up": next_up,
         "next_up_overdue": bool(kr.next_up_due and kr.next_up_due < today),
         "open_blockers": [c for c in live if c.is_open_blocker],

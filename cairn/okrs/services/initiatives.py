@@ -172,11 +172,16 @@ def defer_target(initiative: Initiative) -> Period:
 
 
 @transaction.atomic
-def defer_initiative(*, initiative: Initiative, actor: Member, note: str = "") -> Initiative:
-    """Move the initiative to the period after its own, marked deferred (PRODUCT.md: a
-    deferred initiative moves to the next period). Its objective stays where it is."""
-    _same_org(actor, initiative)
-    target = defer_target(initiative)
+def defer_initiative(
+    *, initiative: Initiative, actor: Member, note: str = "", to: Period | None = None
+) -> Initiative:
+    """Move the initiative to the period after its own (or to `to`), marked deferred
+    (PRODUCT.md: a deferred initiative moves to the next period). Its objective stays where
+    it is."""
+    _same_org(actor, initiative, to)
+    target = to if to is not None else defer_target(initiative)
+    if initiative.state == InitiativeState.DONE:
+        raise ValidationError(_("A done initiative cannot be deferred."))
     before = history.snapshot(initiative, ("period", "state"))
     initiative.period = target
     initiative.state = InitiativeState.DEFERRED
