@@ -49,6 +49,9 @@ REQUESTER_MOVES: dict[str, frozenset[str]] = {
     S.PROPOSED: frozenset({S.WITHDRAWN}),
     S.ACCEPTED: frozenset({S.WITHDRAWN}),
     S.DECLINED: frozenset({S.PROPOSED, S.WITHDRAWN}),
+    # The asking team stops counting on it this period (its key result is then no longer
+    # over-optimistic).
+    S.DEFERRED: frozenset({S.WITHDRAWN}),
 }
 
 
@@ -67,6 +70,9 @@ def moves_for(member: Member, dependency: Dependency) -> list[str]:
         moves |= PROVIDER_MOVES.get(dependency.state, frozenset())
     if can_edit_objective(member, dependency.objective):
         moves |= REQUESTER_MOVES.get(dependency.state, frozenset())
+    if dependency.objective.owner_person_id is not None:
+        # A personal objective has no owning teams to join (the service says so too).
+        moves.discard(S.MADE_SHARED)
     return [state for state in S.values if state in moves]
 
 

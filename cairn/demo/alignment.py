@@ -249,15 +249,18 @@ def _platform_next_up(story: Story, key_results: dict[str, KeyResult]) -> None:
 
 # The shared OKR's sync ----------------------------------------------------------------------
 
-SYNC_NOTES = """\
-Outage review: autoscaling moves to the front of Platform's queue; campaigns stay paused
-until it ships (Omar).
-Partner content becomes a second growth channel: Raj sends Priya the launch dates of the
-signed partner.
-Conversion: the upgrade prompt shipped on Friday; Gus brings the first numbers next time.
-Bugs: Android crash reports are readable again; Ken and Sofia work through the backlog.
-NPS: the status page and the outage post-mortem go out this week (Hana).
-From now on we meet every four weeks."""
+SYNC_NOTES = "\n".join(
+    (
+        "Outage review: autoscaling moves to the front of Platform's queue; campaigns stay "
+        "paused until it ships (Omar).",
+        "Partner content becomes a second growth channel: Raj sends Priya the launch dates "
+        "of the signed partner.",
+        "Conversion: the upgrade prompt shipped on Friday; Gus brings the first numbers next time.",
+        "Bugs: Android crash reports are readable again; Ken and Sofia work through the backlog.",
+        "NPS: the status page and the outage post-mortem go out this week (Hana).",
+        "From now on we meet every four weeks.",
+    )
+)
 
 SYNC_ATTENDEES = ("priya", "mia", "gus", "hana", "omar", "sofia", "ken", "bea", "raj")
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from cairn.alignment.models import Dependency
+from cairn.alignment.models import Dependency, DependencyState
 from cairn.okrs.models import Alignment, KeyResult, Objective, ObjectiveTeam
 from cairn.okrs.queries.common import ProgressView, objective_progress
 from cairn.orgs.models import Member, Period, Team, TeamMembership
@@ -232,6 +232,9 @@ def alignment_graph(member: Member, period: Period) -> AlignmentGraph:
     dependencies = list(
         Dependency.objects.visible_to(member)
         .filter(objective__period=period)
+        # A request made shared became co-ownership, a withdrawn one is gone: neither is a
+        # sideways link any more (the thread keeps them).
+        .exclude(state__in=(DependencyState.MADE_SHARED, DependencyState.WITHDRAWN))
         .order_by("created_at", "id")
     )
     for dependency in dependencies:

@@ -645,3 +645,33 @@ def test_a_team_with_dependency_requests_cannot_be_deleted(
     with pytest.raises(ValidationError, match="dependency requests"):
         org_services.delete_team(team=world.other_team, actor=world.admin)
     assert Dependency.objects.filter(pk=dependency.pk).exists()
+
+
+def test_the_asking_team_can_withdraw_a_deferred_request_and_stop_counting_on_it(
+    world: World, objective: Objective, key_result: KeyResult, provider: Member, next_period: Period
+) -> None:
+    dependency = ask(world, objective, key_result)
+    move(provider, dependency, S.DEFERRED, "Next quarter.")
+    assert over_optimistic(key_result)
+    assert services.moves_for(world.member, Dependency.objects.get(pk=dependency.pk)) == [
+        S.WITHDRAWN
+    ]
+    move(world.member, dependency, S.WITHDRAWN, "We plan without it.")
+    assert not over_optimistic(key_result)
+
+
+def test_made_shared_is_not_offered_for_a_personal_objective(
+    world: World, provider: Member
+) -> None:
+    personal = okr_services.create_objective(
+        actor=world.member, period=world.period, title="Mine", owner_person=world.member
+    )
+    dependency = services.request_dependency(
+        actor=world.member,
+        objective=personal,
+        requesting_team=world.team,
+        providing_team=world.other_team,
+        need="A review",
+    )
+    offered = services.moves_for(provider, dependency)
+    assert S.ACCEPTED in offered and S.MADE_SHARED not in offered

@@ -486,3 +486,15 @@ def test_the_team_view_query_count_does_not_grow(
     grow(world, tree, 4, "B")
     assert count_queries(member_client, team_url(world.team)) == small
     assert small <= 14
+
+
+def test_the_map_varies_on_htmx_and_a_history_restore_gets_the_whole_page(
+    world: World, member_client: Client
+) -> None:
+    url = reverse("alignment:map", args=[world.org.slug])
+    fragment = member_client.get(url, headers={"HX-Request": "true"})
+    assert "HX-Request" in fragment["Vary"] and "<html" not in fragment.content.decode()
+    restored = member_client.get(
+        url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in restored.content.decode()
