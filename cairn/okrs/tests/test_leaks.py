@@ -5,12 +5,17 @@ The crawl test builds the demo organization plus private items whose every visib
 organization with markers of its own. On the private key results (and a public one), check-ins
 carry a marker in every text (insights, open and resolved blockers, corrections with their
 earlier text); two are tombstoned, and their words belong to nobody, not even an admin.
-Then, as each of several people, it follows every
-same-site link and `hx-get` from the start pages (full pages and htmx fragments) and checks:
+Dependencies from private and public objectives and key results carry markers in their need,
+state-change notes and thread comments, and syncs in their notes (a dependency is as visible
+as its objective and key result, a sync as its objective). Then, as each of several people,
+it follows every same-site link and `hx-get` from the start pages and the alignment surfaces
+(map, health, team alignment, dependency pages and fragments, sync views), full pages and
+htmx fragments, and checks:
 
 - no response is a server error;
 - no marker of an item the person may not see appears in any response; "may see" is computed
-  here in plain Python from the rule, independently of the `visible_to` QuerySets;
+  in plain Python from the rule (`cairn.testing.leaks.Rule`), independently of the
+  `visible_to` QuerySets;
 - each person does see the markers they are allowed to see (so the test can fail);
 - a URL naming an item the person may not see is a 404 (never a 403, which would confirm
   that it exists), and a URL with another organization's uuid is a 404.
@@ -27,49 +32,43 @@ import datetime as dt
 import logging
 import re
 import time
-from collections import deque
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cairn.checkins import reminders
+from cairn.alignment import services as alignment
+from cairn.alignment.models import Dependency, DependencyState
+from cairn.checkins import reminders, syncs
 from cairn.checkins import services as checkins
-from cairn.checkins.models import CheckIn, Reminder
+from cairn.checkins.models import CheckIn, Reminder, Sync
 from cairn.conftest import World, login
 from cairn.demo.loader import Demo, load_demo
 from cairn.lib import rhythm
 from cairn.notifications import emails
 from cairn.okrs import services as okrs
-from cairn.okrs.models import (
-    Alignment,
-    Initiative,
-    KeyResult,
-    Objective,
-    ObjectiveTeam,
-    Visibility,
-)
+from cairn.okrs.models import Alignment, Initiative, KeyResult, Objective, Visibility
 from cairn.orgs import services as orgs
-from cairn.orgs.models import (
-    Member,
-    Organization,
-    Period,
-    PeriodState,
-    Role,
-    Team,
-    TeamMembership,
+from cairn.orgs.models import Member, Organization, Period, PeriodState, Role, Team
+from cairn.testing.leaks import (
+    TOMBSTONE,
+    UUID_RE,
+    Rule,
+    Tombstone,
+    audit,
+    crawl,
+    foreign_urls,
+    markers_in,
+    statuses,
+    uid_index,
 )
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 5, 14)
-PAGE_LIMIT = 400
-SKIP_PREFIXES = ("/admin/", "/accounts/logout/", "/static/")
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PRIVATE = Visibility.PRIVATE
 
 
@@ -83,19 +82,19 @@ class LeakWorld:
     globex: Organization
     people: dict[str, Member]
     # marker -> the object whose visibility decides who may read it
-    markers: dict[str, Objective | KeyResult | Initiative | Tombstone] = field(default_factory=dict)
+    markers: dict[str, Objective | KeyResult | Initiative | Dependency | Sync | Tombstone] = field(
+        default_factory=dict
+    )
     objects: dict[str, Any] = field(default_factory=dict)
     # The check-ins written for the test, and the markers of the live ones' words (every one
     # of them is on its key result's page: the positive control for check-ins).
     check_ins: list[CheckIn] = field(default_factory=list)
     check_in_markers: set[str] = field(default_factory=set)
-
-
-class Tombstone:
-    """Whose words a deleted check-in's were: nobody's any more, not even an admin's."""
-
-
-TOMBSTONE = Tombstone()
+    # The test's dependencies and syncs, and the markers of their words that the people who
+    # may see them must find (on the dependency's or the sync's own page).
+    dependencies: list[Dependency] = field(default_factory=list)
+    syncs: list[Sync] = field(default_factory=list)
+    thread_markers: set[str] = field(default_factory=set)
 
 
 def build_world() -> LeakWorld:
@@ -183,6 +182,88 @@ def build_world() -> LeakWorld:
     #    may not see it, though it is "his team's" for the digest.
     sofia_kr = key_result(mark(), quality, owner=people["sofia"], visibility=PRIVATE)
 
+    # 7. Dependencies whose need, state-change notes and thread comments carry markers. A
+    #    private request may only go to a team all of whose people may see it: Platform Ops,
+    #    led by Sofia alone. From Platform's private objective (and key result); from Sofia's
+    #    private key result in the public Quality objective (Omar and Mia see the objective,
+    #    never the request); and two public ones, which everyone in Acme sees.
+    platform_ops = orgs.create_team(
+        organization=world.acme,
+        actor=ada,
+        name="Platform Ops",
+        parent=teams["Platform"],
+        lead=people["sofia"],
+    )
+
+    def dependency(
+        of: Objective,
+        requesting: Team,
+        providing: Team,
+        *,
+        key_result: KeyResult | None = None,
+        moves: tuple[str, ...] = (),
+    ) -> Dependency:
+        need = mark("n")
+        created = alignment.request_dependency(
+            actor=ada,
+            objective=of,
+            key_result=key_result,
+            requesting_team=requesting,
+            providing_team=providing,
+            need=f"{need} need",
+            due=TODAY + dt.timedelta(days=21),
+        )
+        words = [need]
+        for state in moves:
+            words.append(mark("s"))
+            alignment.change_dependency_state(
+                actor=ada, dependency=created, to_state=state, comment=f"{words[-1]} because"
+            )
+        for _ in range(2):
+            words.append(mark("c"))
+            alignment.comment_on_dependency(
+                actor=ada, dependency=created, comment=f"{words[-1]} comment"
+            )
+        for word in words:
+            world.markers[word] = created
+        world.thread_markers.update(words)
+        world.dependencies.append(created)
+        return created
+
+    shared_okr = demo.shared_objective
+    assert shared_okr is not None
+    public_kr = KeyResult.objects.filter(objective=shared_okr, visibility=Visibility.PUBLIC).first()
+    assert public_kr is not None
+    dependency(
+        platform_secret,
+        teams["Platform"],
+        platform_ops,
+        key_result=platform_kr,
+        moves=(DependencyState.ACCEPTED,),
+    )
+    dependency(quality, teams["Quality"], platform_ops, key_result=sofia_kr)
+    dependency(
+        shared_okr,
+        teams["Product"],
+        teams["Quality"],
+        key_result=public_kr,
+        moves=(DependencyState.DECLINED,),
+    )
+    dependency(company, teams["Acme"], teams["Growth"])
+    # Sync notes: a private objective's and the shared OKR's.
+    for synced in (platform_secret, shared_okr):
+        notes = mark("y")
+        sync = syncs.record_sync(
+            actor=ada,
+            objective=synced,
+            held_on=TODAY - dt.timedelta(days=2),
+            attendees=[ada, people["sofia"]],
+            notes=f"{notes} notes",
+        )
+        world.markers[notes] = sync
+        world.thread_markers.add(notes)
+        world.syncs.append(sync)
+
     # The demo's own private items.
     burn = KeyResult.objects.get(organization=world.acme, title__startswith="Keep monthly burn")
     fundraise = Objective.objects.get(organization=world.acme, title__contains="Series B")
@@ -235,10 +316,6 @@ def build_world() -> LeakWorld:
     people["gina"] = gina
     vera_kr = KeyResult.objects.get(shared_with=people["vera"])
     bea_kr = KeyResult.objects.get(objective=shared_secret)
-    public_kr = KeyResult.objects.filter(
-        objective=demo.shared_objective, visibility=Visibility.PUBLIC
-    ).first()
-    assert public_kr is not None
     add_check_ins(
         world,
         {
@@ -362,193 +439,7 @@ def add_check_ins(
         checkins.correct_check_in(check_in=check_in, editor=authors[kr], **changes)
 
 
-# The rule, in plain Python --------------------------------------------------------------------
-
-
-class Rule:
-    """PRODUCT.md's visibility rule over plain data read once from the database."""
-
-    def __init__(self) -> None:
-        self.team_members: dict[int, set[int]] = {}
-        for team_id, member_id in TeamMembership.objects.values_list("team_id", "member_id"):
-            self.team_members.setdefault(team_id, set()).add(member_id)
-        for team_id, lead_id in Team.objects.values_list("id", "lead_id"):
-            if lead_id:
-                self.team_members.setdefault(team_id, set()).add(lead_id)
-        self.owning: dict[int, set[int]] = {}
-        for objective_id, team_id in ObjectiveTeam.objects.values_list("objective_id", "team_id"):
-            self.owning.setdefault(objective_id, set()).add(team_id)
-        self.objective_shared = set(
-            Objective.shared_with.through.objects.values_list("objective_id", "member_id")
-        )
-        self.kr_shared = set(
-            KeyResult.shared_with.through.objects.values_list("keyresult_id", "member_id")
-        )
-
-    def _in_owning_team(self, person: Member, objective: Objective) -> bool:
-        return any(
-            person.pk in self.team_members.get(t, ()) for t in self.owning.get(objective.pk, ())
-        )
-
-    def objective(self, person: Member, objective: Objective) -> bool:
-        if objective.organization_id != person.organization_id:
-            return False
-        return (
-            person.role == Role.ADMIN
-            or objective.visibility == Visibility.PUBLIC
-            or objective.owner_person_id == person.pk
-            or self._in_owning_team(person, objective)
-            or (objective.pk, person.pk) in self.objective_shared
-        )
-
-    def key_result(self, person: Member, kr: KeyResult) -> bool:
-        objective = Objective.objects.get(pk=kr.objective_id)
-        if not self.objective(person, objective):
-            return False
-        return (
-            person.role == Role.ADMIN
-            or kr.visibility == Visibility.PUBLIC
-            or kr.owner_id == person.pk
-            or objective.owner_person_id == person.pk
-            or self._in_owning_team(person, objective)
-            or (kr.pk, person.pk) in self.kr_shared
-        )
-
-    def initiative(self, person: Member, initiative: Initiative) -> bool:
-        objective = Objective.objects.get(pk=initiative.objective_id)
-        if not self.objective(person, objective):
-            return False
-        if initiative.key_result_id is None:
-            return True
-        return self.key_result(person, KeyResult.objects.get(pk=initiative.key_result_id))
-
-    def may_see(self, person: Member, obj: Any) -> bool:
-        if isinstance(obj, Tombstone):
-            return False
-        if isinstance(obj, Team):
-            return obj.organization_id == person.organization_id
-        if isinstance(obj, Objective):
-            return self.objective(person, obj)
-        if isinstance(obj, KeyResult):
-            return self.key_result(person, obj)
-        return self.initiative(person, obj)
-
-
-# The crawler ----------------------------------------------------------------------------------
-
-
-class LinkParser(HTMLParser):
-    """Every `href` and `hx-get`, and the URLs a GET form with a <select> can produce."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-        self._form: tuple[str, list[tuple[str, str]]] | None = None
-        self._select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        for name in ("href", "hx-get"):
-            if a.get(name):
-                self.links.append(a[name])
-        if tag == "form" and a.get("method", "get").lower() == "get":
-            self._form = (a.get("action", ""), [])
-        elif tag == "select" and self._form is not None:
-            self._select = a.get("name")
-        elif tag == "option" and self._form is not None and self._select and a.get("value"):
-            self._form[1].append((self._select, a["value"]))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "form" and self._form is not None:
-            action, options = self._form
-            self.links.extend(f"{action}?{urlencode({k: v})}" for k, v in options)
-            self._form = None
-
-
-def normalise(url: str, base: str) -> str | None:
-    if url.startswith("http://testserver"):
-        url = url[len("http://testserver") :]
-    if url.startswith("?"):
-        url = urlsplit(base).path + url
-    if not url.startswith("/") or url.startswith("//"):
-        return None
-    parts = urlsplit(url)
-    if parts.path.startswith(SKIP_PREFIXES):
-        return None
-    # `next` only says where to go back to: the same page with another `next` is no new page.
-    query = sorted((k, v) for k, v in parse_qsl(parts.query) if k != "next")
-    return parts.path + (f"?{urlencode(query)}" if query else "")
-
-
-CHECK_IN_ACTION_RE = re.compile(rf"/check-ins/{UUID_RE.pattern}/")
-
-
-def page_key(url: str) -> str:
-    """Two URLs that differ only in the value of a preselection (`?team=`, `?key_result=`) are
-    the same page for the crawl; a different `?period=` is a different page. The correct,
-    delete and resolve pages of the demo's hundreds of check-ins are one page each (the
-    test's own check-ins are seeds, fetched whatever their key)."""
-    parts = urlsplit(url)
-    query = sorted((k, v if k == "period" else "*") for k, v in parse_qsl(parts.query))
-    return CHECK_IN_ACTION_RE.sub("/check-ins/*/", parts.path) + "?" + urlencode(query)
-
-
-@dataclass
-class Crawl:
-    person: Member
-    responses: dict[tuple[str, bool], tuple[int, str]] = field(default_factory=dict)
-
-    @property
-    def urls(self) -> set[str]:
-        return {url for url, _htmx in self.responses}
-
-
-def crawl(
-    person: Member, seeds: list[str], limit: int = PAGE_LIMIT, *, follow: bool = True
-) -> Crawl:
-    """Breadth-first over GETs, each URL as a full page and as an htmx request; with
-    `follow=False` only the seeds are fetched."""
-    client = Client(raise_request_exception=False)
-    client.force_login(person.user)
-    result = Crawl(person)
-    queue: deque[str] = deque(seeds)
-    seen: set[str] = {page_key(url) for url in seeds}
-    while queue:
-        url = queue.popleft()
-        for htmx in (False, True):
-            headers = {"HX-Request": "true"} if htmx else {}
-            response = client.get(url, headers=headers)
-            body = response.content.decode(errors="replace")
-            result.responses[(url, htmx)] = (response.status_code, body)
-            found = LinkParser()
-            found.feed(body)
-            if response.has_header("Location"):
-                found.links.append(response["Location"])
-            for link in found.links:
-                target = normalise(link, url)
-                if not follow or target is None or page_key(target) in seen:
-                    continue
-                if len(seen) < limit:
-                    seen.add(page_key(target))
-                    queue.append(target)
-    return result
-
-
 LEAK_RE = re.compile(r"LEAK-(?:CI\d{3}|\d{2})")
-
-
-def markers_in(body: str, markers: dict[str, Any], plain: list[str]) -> set[str]:
-    """The markers in `body`: one scan for the LEAK-nn ones (a marker may end in one more
-    letter), a substring test for the few plain ones."""
-    found = set()
-    for match in LEAK_RE.finditer(body):
-        token = match.group()
-        for candidate in (token, body[match.start() : match.end() + 1]):
-            if candidate in markers:
-                found.add(candidate)
-    return found | {marker for marker in plain if marker in body}
 
 
 def check_in_seeds(world: LeakWorld) -> list[str]:
@@ -574,6 +465,41 @@ def check_in_seeds(world: LeakWorld) -> list[str]:
             first_of.add(check_in.key_result_id)
             wanted += ["correct", "delete"]
         urls += [f"{base}check-ins/{check_in.uid}/{op}/" for op in wanted]
+    return urls
+
+
+def alignment_seeds(world: LeakWorld) -> list[str]:
+    """The alignment surfaces with every filter value, every team's alignment and
+    dependencies, the test's dependencies (page, edit form, the objective's fragment) and the
+    sync view of every objective that has a dependency or a sync."""
+    slug = world.acme.slug
+    base = f"/o/{slug}/"
+    urls = [
+        reverse("alignment:map", args=[slug]),
+        reverse("alignment:health", args=[slug]),
+        reverse("alignment:dependencies", args=[slug]),
+    ]
+    for period in Period.objects.filter(organization=world.acme):
+        urls.append(reverse("alignment:map", args=[slug]) + f"?period={period.uid}")
+    for team in Team.objects.filter(organization=world.acme).order_by("name"):
+        urls += [
+            reverse("alignment:map", args=[slug]) + f"?team={team.uid}",
+            reverse("alignment:team_alignment", args=[slug, team.uid]),
+            reverse("alignment:team_dependencies", args=[slug, team.uid]),
+        ]
+    objectives = {d.objective for d in world.dependencies} | {s.objective for s in world.syncs}
+    for objective in sorted(objectives, key=lambda o: o.pk):
+        urls += [
+            reverse("okrs:objective", args=[slug, objective.uid]),
+            reverse("alignment:objective_dependencies", args=[slug, objective.uid]),
+            reverse("alignment:dependency_new", args=[slug, objective.uid]),
+            f"{base}objectives/{objective.uid}/sync/",
+        ]
+    for dependency in world.dependencies:
+        urls += [
+            reverse("alignment:dependency", args=[slug, dependency.uid]),
+            reverse("alignment:dependency_edit", args=[slug, dependency.uid]),
+        ]
     return urls
 
 
@@ -632,7 +558,7 @@ def test_no_page_or_fragment_leaks_a_private_or_foreign_item(caplog: Any) -> Non
             assert rule.may_see(people[name], world.markers[marker]), (name, marker)
 
     seeds_for = {org.slug: ["/", f"/o/{org.slug}/"] for org in (world.acme, world.globex)}
-    seeds_for["acme"] += check_in_seeds(world)
+    seeds_for["acme"] += check_in_seeds(world) + alignment_seeds(world)
     admin_crawl = crawl(people["ada"], seeds_for["acme"])
     otto_crawl = crawl(people["otto"], seeds_for["globex"])
     crawls = {"ada": admin_crawl, "otto": otto_crawl}
@@ -651,46 +577,32 @@ def test_no_page_or_fragment_leaks_a_private_or_foreign_item(caplog: Any) -> Non
                 crawl(people[name], extra, limit=0, follow=False).responses
             )
 
-    uid_to_object: dict[str, Any] = {}
-    for model in (Objective, KeyResult, Initiative):
-        for obj in model.objects.all():
-            uid_to_object[str(obj.uid)] = obj
-    # A check-in is as visible as its key result, a tombstone too (its text is gone).
-    for check_in in CheckIn.objects.select_related("key_result"):
-        uid_to_object[str(check_in.uid)] = check_in.key_result
-    for team in Team.objects.all():
-        uid_to_object[str(team.uid)] = team
+    uids = uid_index()
     plain = [marker for marker in world.markers if not LEAK_RE.match(marker)]
 
     problems: list[str] = []
     for name, result in crawls.items():
         person = people[name]
+        found = audit(
+            result,
+            name=name,
+            rule=rule,
+            markers=world.markers,  # type: ignore[arg-type]
+            pattern=LEAK_RE,
+            uids=uids,
+            plain=plain,
+        )
+        problems += found.problems
         hidden = {m for m, obj in world.markers.items() if not rule.may_see(person, obj)}
-        allowed_seen: set[str] = set()
-        for (url, htmx), (status, body) in result.responses.items():
-            where = f"{name} GET {url}{' (htmx)' if htmx else ''}"
-            if status >= 500:
-                problems.append(f"{where}: {status}")
-            for marker in sorted(markers_in(body, world.markers, plain)):
-                if marker in hidden:
-                    problems.append(f"{where}: shows {marker!r} ({status})")
-                else:
-                    allowed_seen.add(marker)
-            parts = urlsplit(url)
-            named_uids = UUID_RE.findall(parts.path) + [
-                v for k, v in parse_qsl(parts.query) if k in ("objective", "team")
-            ]
-            for uid in named_uids:
-                named = uid_to_object.get(uid)
-                if named is not None and not rule.may_see(person, named) and status != 404:
-                    problems.append(f"{where}: {status} for an item they may not see")
-        # Every word of every live check-in this person may see is on its key result's page.
-        wanted = probes[name] | (world.check_in_markers - hidden)
-        missing = wanted - allowed_seen
+        # Every word of every live check-in this person may see is on its key result's page;
+        # every word of a dependency's thread and of a sync on the dependency's or sync's.
+        wanted = probes[name] | ((world.check_in_markers | world.thread_markers) - hidden)
+        missing = wanted - found.seen
         if missing:
             problems.append(f"{name} never saw {sorted(missing)} (positive control)")
         if name != "otto":
             assert world.check_in_markers - hidden, f"{name} may see no check-in: no control"
+            assert world.thread_markers - hidden, f"{name} may see no dependency: no control"
 
     # E-mails: every reminder and digest, for everyone in both organizations.
     mailed = rendered_emails(world)
@@ -698,34 +610,29 @@ def test_no_page_or_fragment_leaks_a_private_or_foreign_item(caplog: Any) -> Non
     mailed_markers: set[str] = set()
     for key, body in mailed.items():
         person = members[key.split()[0]]
-        for marker in sorted(markers_in(body, world.markers, plain)):
+        for marker in sorted(markers_in(body, world.markers, pattern=LEAK_RE, plain=plain)):
             if rule.may_see(person, world.markers[marker]):
                 mailed_markers.add(marker)
             else:
                 problems.append(f"e-mail {key}: shows {marker!r}")
     # Positive control: the blockers of a reminder and the notes of a digest carry words.
     for key in ("sofia@acme.example reminder", "omar@acme.example digest"):
-        if key not in mailed or not markers_in(mailed[key], world.markers, plain):
+        if key not in mailed or not markers_in(
+            mailed[key], world.markers, pattern=LEAK_RE, plain=plain
+        ):
             problems.append(f"e-mail {key}: missing or without a check-in's words")
 
     # Another organization's uuids are a 404, under either organization's slug.
-    def foreign_urls(result: Crawl, own: str, other: str) -> list[str]:
-        urls = [u for u in result.urls if UUID_RE.search(u)]
-        return sorted({*urls, *(u.replace(f"/o/{own}/", f"/o/{other}/", 1) for u in urls)})
-
     cross = [
         (people["ada"], foreign_urls(otto_crawl, "globex", "acme")),
         (people["mia"], foreign_urls(otto_crawl, "globex", "acme")),
         (people["otto"], foreign_urls(admin_crawl, "acme", "globex")),
     ]
     for person, urls in cross:
-        client = Client(raise_request_exception=False)
-        client.force_login(person.user)
-        for url in urls:
-            status = client.get(url).status_code
+        assert urls
+        for url, status in statuses(person, urls).items():
             if status != 404:
                 problems.append(f"{person.name} GET {url}: {status}, expected 404 (foreign uuid)")
-        assert urls
 
     assert len(admin_crawl.responses) > 100, "the crawl found too little to be meaningful"
     assert len(otto_crawl.responses) > 10
