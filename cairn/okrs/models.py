@@ -202,9 +202,7 @@ class KeyResult(models.Model):
     # Dependencies this key result leans on that the providing team has not accepted
     # (proposed, declined, deferred): kept by the alignment services in the same transaction
     # as the state change, so every list can flag it over-optimistic without a query.
-    unaccepted_dependencies = models.PositiveIntegerField(
-        _("unaccepted dependencies"), default=0
-    )
+    unaccepted_dependencies = models.PositiveIntegerField(_("unaccepted dependencies"), default=0)
     # When the kind last changed: progress recorded before it is on another scale and no
     # longer counts towards the current value.
     scale_changed_at = models.DateTimeField(null=True, blank=True)
