@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "cairn.orgs",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cairn.api.api import api
 from cairn.orgs import views as org_views
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("o/<slug:org>/", include("cairn.orgs.urls", namespace="orgs")),
     path("o/<slug:org>/", include("cairn.okrs.urls", namespace="okrs")),
     path("o/<slug:org>/", include("cairn.checkins.urls", namespace="checkins")),

@@ -1,0 +1,62 @@
+"""What every router shares: list pages, the optimistic-concurrency check, small refs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Generic, TypeVar
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+
+from cairn.api.errors import Conflict
+
+T = TypeVar("T")
+
+MAX_LIMIT = 200
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list in a stable order. `next_offset` is null on the last page; a total
+    is given only where it is cheap."""
+
+    items: list[T]
+    limit: int
+    offset: int
+    next_offset: int | None = None
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Items per page (1 to 200).")
+    offset: int = Field(0, ge=0, le=10_000_000, description="Items to skip.")
+
+
+def paginate(items: QuerySet[Any] | list[Any], params: PageParams) -> dict[str, Any]:
+    """One query for the page plus one row to know whether there is a next one."""
+    window = list(items[params.offset : params.offset + params.limit + 1])
+    more = len(window) > params.limit
+    return {
+        "items": window[: params.limit],
+        "limit": params.limit,
+        "offset": params.offset,
+        "next_offset": params.offset + params.limit if more else None,
+    }
+
+
+def check_fresh(current: dt.datetime, sent: dt.datetime | None) -> None:
+    """PATCH may send back the `updated_at` it read; if the object changed since, 409."""
+    if sent is not None and abs((current - sent).total_seconds()) > 0.0005:
+        raise Conflict(_("It changed since you read it: fetch it again and retry."))
+
+
+class Ref(Schema):
+    """Another object, by its opaque id and its name."""
+
+    id: str
+    name: str
+
+
+class PersonRef(Schema):
+    id: str
+    name: str
+    email: str | None = None

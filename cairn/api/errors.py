@@ -1,0 +1,113 @@
+"""One error shape for the whole API: `{"detail": ..., "code": ...}` (plus `field` for bad
+input). 404 for anything the caller may not see, never 403 (which would confirm it exists)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from cairn.api.auth import NoOrganization, RateLimited, ReadOnlyToken
+
+
+class Error(Schema):
+    detail: str
+    code: str
+    field: str | None = None
+
+
+class Conflict(Exception):
+    """An edit that lost a race: the object changed since the caller read it."""
+
+
+def error(
+    api: NinjaAPI, request: HttpRequest, status: int, detail: str, code: str, **extra: Any
+) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+
+def _first_validation_message(exc: ValidationError) -> tuple[str | None, str]:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            return (None if name == "__all__" else name), " ".join(errors)
+    return None, " ".join(exc.messages)
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error(api, request, 404, _("Not found."), "not_found")
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return error(api, request, 403, str(exc) or _("You cannot do that."), "forbidden")
+
+    @api.exception_handler(ReadOnlyToken)
+    def read_only(request: HttpRequest, exc: ReadOnlyToken) -> HttpResponse:
+        return error(api, request, 403, _("This token is read-only."), "read_only_token")
+
+    @api.exception_handler(NoOrganization)
+    def no_org(request: HttpRequest, exc: NoOrganization) -> HttpResponse:
+        return error(
+            api,
+            request,
+            400,
+            _("Say which organization: send the X-Cairn-Organization header with its slug."),
+            "organization_required",
+        )
+
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        field, message = _first_validation_message(exc)
+        return error(api, request, 422, message, "invalid", field=field)
+
+    @api.exception_handler(NinjaValidationError)
+    def schema_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        first = exc.errors[0] if exc.errors else {}
+        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "payload")]
+        field = ".".join(location[1:] if location[:1] == ["query"] else location) or None
+        return error(
+            api,
+            request,
+            422,
+            str(first.get("msg", _("Invalid input."))),
+            "invalid",
+            field=field,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error(
+            api,
+            request,
+            401,
+            _("Send a valid token: Authorization: Bearer <token>."),
+            "unauthorized",
+        )
+
+    @api.exception_handler(RateLimited)
+    def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        response = error(
+            api, request, 429, _("Too many requests: slow down and retry later."), "rate_limited"
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @api.exception_handler(Conflict)
+    def conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        return error(
+            api,
+            request,
+            409,
+            str(exc) or _("It changed since you read it: fetch it again and retry."),
+            "conflict",
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return error(api, request, exc.status_code, str(exc), "error")

@@ -1,0 +1,5 @@
+"""API v1: webhooks (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["webhooks"])
