@@ -28,6 +28,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "add a person to an organization",
         "--org SLUG --email EMAIL --role admin|member|viewer [--team TEAM] [--password P]",
     ),
+    "token": (
+        "token",
+        "create, list or revoke personal API tokens (create prints the token last)",
+        "create --email EMAIL [--org SLUG] [--read-only] [--name NAME] | list ... | revoke PREFIX",
+    ),
     "check": (
         "cairn_check",
         "Django's deployment checks plus Cairn's own",
@@ -37,6 +42,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "remind",
         "queue check-in reminders and team lead digests (idempotent; for cron)",
         "[--org SLUG] [--now ISO]",
+    ),
+    "deliver-webhooks": (
+        "deliver_webhooks",
+        "send due webhook deliveries and retries, announce stale key results (idempotent)",
+        "",
     ),
     "worker": (
         "worker",

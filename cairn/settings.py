@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "cairn.okrs",
     "cairn.alignment",
     "cairn.checkins",
+    "cairn.notifications",
     "cairn.demo",
 ]
 
@@ -156,6 +157,7 @@ EMAIL_BACKEND = (
 # Where people reach Cairn: e-mails are read outside any request, so their links are built
 # from this rather than from a Host header.
 CAIRN_BASE_URL = env_str("CAIRN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CAIRN_API_RATE_PER_MINUTE = env_int("CAIRN_API_RATE_PER_MINUTE", 600)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 

@@ -29,4 +29,5 @@ urlpatterns = [
     path("o/<slug:org>/", include("cairn.okrs.urls", namespace="okrs")),
     path("o/<slug:org>/", include("cairn.checkins.urls", namespace="checkins")),
     path("o/<slug:org>/", include("cairn.alignment.urls", namespace="alignment")),
+    path("o/<slug:org>/", include("cairn.notifications.urls", namespace="notifications")),
 ]

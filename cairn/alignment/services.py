@@ -26,6 +26,7 @@ from cairn.alignment.models import (
     DependencyEvent,
     DependencyState,
 )
+from cairn.notifications import webhooks
 from cairn.okrs import services as okrs
 from cairn.okrs.models import Initiative, KeyResult, Objective, Visibility
 from cairn.orgs import history
@@ -240,6 +241,13 @@ def request_dependency(
     )
     if key_result is not None:
         refresh_over_optimistic({key_result.pk})
+    webhooks.emit(
+        organization=actor.organization,
+        event="dependency.changed",
+        subject=dependency,
+        actor=actor,
+        extra={"previous_state": None, "comment": ""},
+    )
     return dependency
 
 
@@ -371,6 +379,13 @@ def change_dependency_state(
     if to_state == S.MADE_SHARED:
         touched |= _settle_requests_to_new_owner(actor, dependency)
     refresh_over_optimistic(touched)  # type: ignore[arg-type]
+    webhooks.emit(
+        organization=actor.organization,
+        event="dependency.changed",
+        subject=dependency,
+        actor=actor,
+        extra={"previous_state": before, "comment": comment},
+    )
     return dependency
 
 

@@ -5,13 +5,33 @@ Routers live one per domain in `cairn.api.routers`; schemas next to them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI, Swagger
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 
 from cairn.api import errors
 from cairn.api.auth import MemberSessionAuth, TokenAuth
 from cairn.api.routers import alignment, checkins, objectives, orgs, webhooks
 
-api = NinjaAPI(
+
+class CairnAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        errors.document_errors(schema)
+        return schema
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        # "orgs_list_members" rather than "cairn_api_routers_orgs_list_members": generated
+        # clients name their methods after it.
+        module = operation.view_func.__module__.rsplit(".", 1)[-1]
+        return f"{module}_{operation.view_func.__name__}"
+
+
+api = CairnAPI(
     title="Cairn API",
     version="1",
     description=(

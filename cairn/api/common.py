@@ -44,8 +44,15 @@ def paginate(items: QuerySet[Any] | list[Any], params: PageParams) -> dict[str, 
 
 
 def check_fresh(current: dt.datetime, sent: dt.datetime | None) -> None:
-    """PATCH may send back the `updated_at` it read; if the object changed since, 409."""
-    if sent is not None and abs((current - sent).total_seconds()) > 0.0005:
+    """PATCH may send back the `updated_at` it read; if the object changed since, 409.
+
+    JSON clients often keep only milliseconds, so the comparison is to the millisecond; a
+    time without a zone is read as UTC."""
+    if sent is None:
+        return
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=dt.UTC)
+    if abs(current - sent) >= dt.timedelta(milliseconds=1):
         raise Conflict(_("It changed since you read it: fetch it again and retry."))
 
 

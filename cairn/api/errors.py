@@ -8,17 +8,33 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from cairn.api.auth import NoOrganization, RateLimited, ReadOnlyToken
+from cairn.api.auth import CsrfFailed, NoOrganization, RateLimited, ReadOnlyToken
 
 
 class Error(Schema):
     detail: str
-    code: str
-    field: str | None = None
+    code: str = Field(
+        description="Stable machine-readable code: not_found, invalid, unauthorized, forbidden, "
+        "read_only_token, csrf_failed, organization_required, conflict, rate_limited."
+    )
+    field: str | None = Field(None, description="The input field at fault, for `invalid`.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"detail": "Not found.", "code": "not_found", "field": None},
+                {
+                    "detail": "Input should be 'admin', 'member' or 'viewer'",
+                    "code": "invalid",
+                    "field": "role",
+                },
+            ]
+        }
+    }
 
 
 class Conflict(Exception):
@@ -38,6 +54,47 @@ def _first_validation_message(exc: ValidationError) -> tuple[str | None, str]:
     return None, " ".join(exc.messages)
 
 
+_ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_SAFE_METHODS = ("get", "head", "options")
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the shared error responses to every operation of an OpenAPI schema, so that a
+    client (or schemathesis) knows the shape of every answer. A router that declares a code
+    itself (e.g. 409 on a PATCH) keeps its own description."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "Error", Error.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in _HTTP_METHODS:
+                continue
+            codes = {
+                "404": "Not found, or not visible to the caller (`not_found`).",
+                "422": "Invalid input; `field` names the field (`invalid`).",
+            }
+            if operation.get("security"):
+                codes |= {
+                    "400": "A browser session of a person in several organizations must send "
+                    "the X-Cairn-Organization header (`organization_required`).",
+                    "401": "No valid token or session (`unauthorized`).",
+                    "429": "Rate limit reached; see the Retry-After header (`rate_limited`).",
+                }
+            if method not in _SAFE_METHODS:
+                codes["403"] = (
+                    "No right to do this (`forbidden`), a read-only token (`read_only_token`) "
+                    "or a session without its CSRF token (`csrf_failed`)."
+                )
+            # ninja keys the responses it knows by int; JSON keys are strings.
+            responses = {str(code): value for code, value in operation.get("responses", {}).items()}
+            for code, description in codes.items():
+                responses.setdefault(code, {"description": description, "content": _ERROR_REF})
+            operation["responses"] = dict(sorted(responses.items()))
+    return schema
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -50,6 +107,16 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ReadOnlyToken)
     def read_only(request: HttpRequest, exc: ReadOnlyToken) -> HttpResponse:
         return error(api, request, 403, _("This token is read-only."), "read_only_token")
+
+    @api.exception_handler(CsrfFailed)
+    def csrf_failed(request: HttpRequest, exc: CsrfFailed) -> HttpResponse:
+        return error(
+            api,
+            request,
+            403,
+            _("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie."),
+            "csrf_failed",
+        )
 
     @api.exception_handler(NoOrganization)
     def no_org(request: HttpRequest, exc: NoOrganization) -> HttpResponse:
@@ -82,13 +149,15 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return error(
+        response = error(
             api,
             request,
             401,
             _("Send a valid token: Authorization: Bearer <token>."),
             "unauthorized",
         )
+        response["WWW-Authenticate"] = 'Bearer realm="cairn"'
+        return response
 
     @api.exception_handler(RateLimited)
     def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:

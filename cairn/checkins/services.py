@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from cairn.checkins.models import CheckIn, CheckInRevision, Outcome
 from cairn.lib import rhythm
+from cairn.notifications import webhooks
 from cairn.okrs.models import KeyResult, KeyResultKind
 from cairn.orgs import history
 from cairn.orgs.models import Member, Organization
@@ -239,6 +240,13 @@ def record_check_in(
     if errors:
         raise ValidationError(errors)
     check_in.save()
+    webhooks.emit(
+        organization=organization, event="check_in.created", subject=check_in, actor=author
+    )
+    if check_in.is_blocker:
+        webhooks.emit(
+            organization=organization, event="blocker.raised", subject=check_in, actor=author
+        )
 
     if key_result.last_check_in_at is not None and check_in.at < key_result.last_check_in_at:
         # A check-in recorded for an earlier moment: later ones keep their say on the value,
@@ -463,6 +471,9 @@ def resolve_blocker(
         update_fields=["blocker_resolved_at", "blocker_resolved_by", "blocker_resolution"]
     )
     _count_open_blockers(check_in.key_result)
+    webhooks.emit(
+        organization=actor.organization, event="blocker.resolved", subject=check_in, actor=actor
+    )
     return check_in
 
 

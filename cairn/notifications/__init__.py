@@ -1,1 +1,2 @@
-"""Outgoing notifications: e-mail now; chat and outbound webhooks later (STYLE.md layout)."""
+"""Outgoing notifications: e-mail (`emails`) and signed outbound webhooks (`webhooks`); chat
+later (STYLE.md layout). Called by services, never the other way round."""

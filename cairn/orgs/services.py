@@ -433,6 +433,13 @@ def update_period(*, period: Period, actor: Member | None, **fields: Any) -> Per
             target_label=period.name,
             changes=changes,
         )
+    if "state" in changes and period.state == PeriodState.CLOSED:
+        # Imported here: notifications sits above orgs (it reads okrs and alignment models).
+        from cairn.notifications import webhooks
+
+        webhooks.emit(
+            organization=period.organization, event="period.closed", subject=period, actor=actor
+        )
     return period
 
 

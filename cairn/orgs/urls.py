@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cairn.orgs import views
+from cairn.orgs import views, views_tokens
 
 app_name = "orgs"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("periods/<uuid:period>/edit/", views.period_edit, name="period_edit"),
     path("periods/<uuid:period>/delete/", views.period_delete, name="period_delete"),
     path("settings/", views.settings, name="settings"),
+    path("me/tokens/", views_tokens.api_tokens, name="api_tokens"),
+    path("me/tokens/<uuid:token>/revoke/", views_tokens.api_token_revoke, name="api_token_revoke"),
 ]

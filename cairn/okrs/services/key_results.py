@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cairn.notifications import webhooks
 from cairn.okrs.models import (
     Direction,
     KeyResult,
@@ -208,6 +209,13 @@ def update_key_result(
             target_uid=key_result.uid,
             target_label=key_result.title,
             changes=changes,
+        )
+        webhooks.emit(
+            organization=actor.organization,
+            event="key_result.updated",
+            subject=key_result,
+            actor=actor,
+            extra={"changed": sorted(changes)},
         )
     return key_result
 

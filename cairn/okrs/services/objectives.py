@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cairn.notifications import webhooks
 from cairn.okrs.models import (
     Objective,
     ObjectiveTeam,
@@ -113,6 +114,9 @@ def create_objective(
         target_label=objective.title,
         changes=changes,
     )
+    webhooks.emit(
+        organization=actor.organization, event="objective.created", subject=objective, actor=actor
+    )
     return objective
 
 
@@ -178,6 +182,13 @@ def update_objective(
             target_label=objective.title,
             changes=changes,
         )
+        webhooks.emit(
+            organization=actor.organization,
+            event="objective.updated",
+            subject=objective,
+            actor=actor,
+            extra={"changed": sorted(changes)},
+        )
     return objective
 
 
@@ -237,5 +248,9 @@ def delete_objective(*, objective: Objective, actor: Member) -> None:
         )
     _record_cascaded_initiatives(
         objective.initiatives.all(), actor, _("deleted with its objective")
+    )
+    # Before the row goes: the gate decides who hears of it while it can still see it.
+    webhooks.emit(
+        organization=actor.organization, event="objective.deleted", subject=objective, actor=actor
     )
     objective.delete()

@@ -89,6 +89,10 @@ class Command(BaseCommand):
             # One failed run (a locked database, a bad template) must not stop the worker;
             # the next run catches up, as the job only queues what is not queued yet.
             logger.exception("The reminder job failed; it runs again at the next interval.")
+        try:
+            call_command("deliver_webhooks", stdout=self.stdout, stderr=self.stderr)
+        except Exception:
+            logger.exception("The webhook sweep failed; it runs again at the next interval.")
 
     def _schedule(self, interval: float, stop: threading.Event) -> None:
         while not stop.is_set():
