@@ -18,11 +18,14 @@ cairn/alignment/tests/test_alignment_leaks.py (generated organizations).
 
 from __future__ import annotations
 
+import json
 import re
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from itertools import product
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -31,7 +34,7 @@ from django.test import Client
 from cairn.alignment.models import Dependency, DependencyEvent
 from cairn.checkins.models import CheckIn, Sync
 from cairn.okrs.models import Initiative, KeyResult, Objective, ObjectiveTeam, Visibility
-from cairn.orgs.models import Member, Period, Role, Team, TeamMembership
+from cairn.orgs.models import Member, Organization, Period, Role, Team, TeamMembership
 
 PAGE_LIMIT = 400
 SKIP_PREFIXES = ("/admin/", "/accounts/logout/", "/static/")
@@ -140,6 +143,9 @@ class Rule:
             return False
         if isinstance(obj, Team | Period | Member):
             return obj.organization_id == person.organization_id
+        # Whatever every member of an organization may know of (that it has webhooks, say).
+        if isinstance(obj, Organization):
+            return obj.pk == person.organization_id
         if isinstance(obj, Objective):
             return self.objective(person, obj.pk)
         if isinstance(obj, KeyResult):
@@ -233,6 +239,8 @@ class Crawl:
     person: Member
     # (url, as htmx) -> (status, body)
     responses: dict[tuple[str, bool], tuple[int, str]] = field(default_factory=dict)
+    # url -> the traceback of a server error, where the crawl could catch it
+    tracebacks: dict[str, str] = field(default_factory=dict)
 
     @property
     def urls(self) -> set[str]:
@@ -310,10 +318,13 @@ def audit(
     pattern: re.Pattern[str],
     uids: dict[str, Any],
     plain: Iterable[str] = (),
+    naming: Iterable[str] = NAMING_PARAMETERS,
 ) -> Audit:
     """One person's crawl against the rule: no response is a server error, none shows a
     marker of an item they may not see, and a URL naming an item they may not see (in its
-    path, or as `?objective=` / `?team=`) is a 404 — never a 403, which would confirm it."""
+    path, or as `?objective=` / `?team=`, or as the `naming` query parameters say) is a
+    404 — never a 403, which would confirm it."""
+    naming = frozenset(naming)
     person = result.person
     plain = list(plain)
     hidden = {m for m, obj in markers.items() if not rule.may_see(person, obj)}
@@ -328,9 +339,7 @@ def audit(
             else:
                 found.seen.add(marker)
         parts = urlsplit(url)
-        named = UUID_RE.findall(parts.path) + [
-            v for k, v in parse_qsl(parts.query) if k in NAMING_PARAMETERS
-        ]
+        named = UUID_RE.findall(parts.path) + [v for k, v in parse_qsl(parts.query) if k in naming]
         for uid in named:
             obj = uids.get(uid)
             if obj is not None and not rule.may_see(person, obj) and status != 404:
@@ -350,3 +359,308 @@ def statuses(person: Member, urls: Iterable[str]) -> dict[str, int]:
     client = Client(raise_request_exception=False)
     client.force_login(person.user)
     return {url: client.get(url).status_code for url in urls}
+
+
+# The API crawl (issue 5) ---------------------------------------------------------------------
+#
+# The same audit over the REST API: the routes come from the OpenAPI document, so a route
+# joins the crawl the moment it is written. Every list is read (every page), then filtered by
+# every item it can name; every uuid a response shows is followed into every detail route
+# whose path parameter names its kind (`/objectives/{id}` takes objectives, the collection
+# before a parameter says what it names).
+
+# An id that names nothing anywhere: what an item the caller may not see must look like.
+NOWHERE = "00000000-0000-4000-8000-000000000000"
+# Parameter names and path segments that name a kind of item other than by its model's name.
+KIND_ALIASES = {
+    "author": "members",
+    "blockers": "check-ins",
+    "lead": "members",
+    "owner": "members",
+    "owner-person": "members",
+    "people": "members",
+    "person": "members",
+    "shared-with": "members",
+}
+
+
+def kind_of_name(name: str) -> str:
+    """The kind of item a path segment or a parameter names, as a kebab-case plural:
+    `key_result` and `key-results` are `key-results`, `requesting_team` is `teams`."""
+    name = re.sub(r"[_-](?:uids?|ids?)$", "", name).replace("_", "-").lower()
+    name = KIND_ALIASES.get(name, name)
+    if name == "team" or name.endswith("-team") or name.endswith("-teams"):
+        return "teams"
+    if name.endswith("s"):
+        return name
+    return name[:-1] + "ies" if name.endswith("y") else name + "s"
+
+
+def kind_of_model(model: type) -> str:
+    """`KeyResult` -> `key-results`."""
+    return kind_of_name(re.sub(r"(?<!^)(?=[A-Z])", "-", model.__name__))
+
+
+def fits(model_kind: str, kind: str) -> bool:
+    """Whether an item of `model_kind` can fill a place that names `kind`: the same word, the
+    last words (`deliveries` for `webhook-deliveries`) or the first (`webhooks` for
+    `webhook-endpoints`)."""
+    return (
+        model_kind == kind
+        or model_kind.endswith(f"-{kind}")
+        or f"{model_kind.split('-')[0]}s" == kind
+    )
+
+
+def uid_kinds() -> dict[str, str]:
+    """uuid -> the kind of every item of every model with a public `uid`, all organizations."""
+    from django.apps import apps
+    from django.db import connection
+
+    # (A model being written may have no table yet: it has no items either.)
+    tables = set(connection.introspection.table_names())
+    found: dict[str, str] = {}
+    for model in apps.get_models():
+        if model._meta.db_table in tables and any(
+            f.name == "uid" for f in model._meta.get_fields()
+        ):
+            kind = kind_of_model(model)
+            for uid in model._default_manager.values_list("uid", flat=True):
+                found[str(uid)] = kind
+    return found
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One GET operation of the OpenAPI document."""
+
+    path: str
+    # Path parameters in order, each with the kind of item it names (the segment before it).
+    parameters: tuple[tuple[str, str], ...]
+    query: tuple[str, ...]
+    required: tuple[str, ...]
+    # The largest page, where the route paginates.
+    limit: int | None
+
+    def url(self, path: dict[str, str] | None = None, query: dict[str, str] | None = None) -> str:
+        url = self.path
+        for name, value in (path or {}).items():
+            url = url.replace(f"{{{name}}}", value)
+        params = {"limit": str(self.limit)} if self.limit else {}
+        params.update(query or {})
+        return url + (f"?{urlencode(sorted(params.items()))}" if params else "")
+
+
+def api_routes(document: dict[str, Any]) -> list[ApiRoute]:
+    """Every GET operation of an OpenAPI document."""
+    routes = []
+    for path, item in sorted(document.get("paths", {}).items()):
+        operation = item.get("get")
+        if operation is None:
+            continue
+        parameters = [*item.get("parameters", ()), *operation.get("parameters", ())]
+        in_path = []
+        for parameter in parameters:
+            if parameter.get("in") == "path":
+                name = parameter["name"]
+                before = path.split(f"{{{name}}}")[0].rstrip("/").rsplit("/", 1)[-1]
+                in_path.append((name, kind_of_name(before if "{" not in before else name)))
+        in_query = [p for p in parameters if p.get("in") == "query"]
+        limit = next(
+            (p.get("schema", {}).get("maximum") for p in in_query if p["name"] == "limit"), None
+        )
+        routes.append(
+            ApiRoute(
+                path=path,
+                parameters=tuple(in_path),
+                query=tuple(p["name"] for p in in_query),
+                required=tuple(p["name"] for p in in_query if p.get("required")),
+                limit=int(limit) if limit else None,
+            )
+        )
+    return routes
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.update(params)
+    return f"{parts.path}?{urlencode(sorted(query.items()))}"
+
+
+def short_traceback(exc: BaseException) -> str:
+    """Cairn's own frames of a traceback and the error, without the framework's frames."""
+    frames = [
+        f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if "/cairn/" in frame.filename and "site-packages" not in frame.filename
+    ]
+    error = "".join(traceback.format_exception_only(exc)).rstrip().splitlines()
+    return "\n".join([*frames, *error[:8]])
+
+
+def api_client(token: str) -> Client:
+    return Client(raise_request_exception=False, headers={"Authorization": f"Bearer {token}"})
+
+
+def api_crawl(
+    person: Member,
+    token: str,
+    routes: Iterable[ApiRoute],
+    *,
+    seeds: Iterable[str] = (),
+    kinds: dict[str, str] | None = None,
+    follow: bool = True,
+    per_response: int | None = None,
+) -> Crawl:
+    """As `person` (with their token): the seeds; then, with `follow`, every list route and
+    every page of it, every detail route for every uuid a response shows (by the kind its
+    path parameter names), and every list filtered by every item its query parameters can
+    name (the required ones included: a list that needs a `?period=` is read for each).
+    `kinds` maps uuid -> kind (`uid_kinds()`); `per_response` caps how many detail URLs of
+    a route one response may add (the first ones it shows)."""
+    routes = list(routes)
+    kinds = uid_kinds() if kinds is None else kinds
+    client = api_client(token)
+    result = Crawl(person)
+    queue: deque[str] = deque()
+    seen: set[str] = set()
+    known: dict[str, set[str]] = {}
+
+    def add(url: str) -> None:
+        if url not in seen:
+            seen.add(url)
+            queue.append(url)
+
+    for url in seeds:
+        add(url)
+    if follow:
+        for route in routes:
+            if not route.parameters and not route.required:
+                add(route.url())
+    while queue:
+        url = queue.popleft()
+        response = client.get(url)
+        body = response.content.decode(errors="replace")
+        result.responses[(url, False)] = (response.status_code, body)
+        exc_info = getattr(response, "exc_info", None)
+        if response.status_code >= 500 and exc_info:
+            result.tracebacks[url] = short_traceback(exc_info[1])
+        if not follow:
+            continue
+        try:
+            data = response.json() if response.status_code == 200 else None
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("next_offset"), int):
+            add(_with_query(url, offset=str(data["next_offset"])))
+        found = [uid for uid in dict.fromkeys(UUID_RE.findall(body)) if uid in kinds]
+        for uid in found:
+            known.setdefault(kinds[uid], set()).add(uid)
+        in_path = [uid for uid in UUID_RE.findall(urlsplit(url).path) if uid in kinds]
+        for route in routes:
+            if route.parameters and not route.required:
+                for target in _fill(route, in_path, found, kinds)[:per_response]:
+                    add(target)
+        if not queue:
+            # Every item is known now: every list, filtered by each item it can name.
+            for route in routes:
+                if not route.parameters:
+                    for target in _filtered(route, known):
+                        add(target)
+    return result
+
+
+def _fill(
+    route: ApiRoute, in_path: list[str], found: list[str], kinds: dict[str, str]
+) -> list[str]:
+    """The route's URLs for the uuids of one response: its last path parameter from the
+    body, the ones before it from the path the response was asked for."""
+    *outer, (last, last_kind) = route.parameters
+    choices: list[list[str]] = []
+    for _name, kind in outer:
+        choices.append([uid for uid in in_path if fits(kinds[uid], kind)])
+    choices.append([uid for uid in found if fits(kinds[uid], last_kind)])
+    names = [name for name, _kind in outer] + [last]
+    return [route.url(dict(zip(names, combo, strict=True))) for combo in product(*choices)]
+
+
+def _filtered(route: ApiRoute, known: dict[str, set[str]]) -> list[str]:
+    urls = []
+    for name in route.query:
+        wanted = kind_of_name(name)
+        for kind, uids in sorted(known.items()):
+            if fits(kind, wanted):
+                urls += [route.url(query={name: uid}) for uid in sorted(uids)]
+    # A list that needs a parameter is only read with it.
+    if route.required:
+        urls = [u for u in urls if all(f"{name}=" in u for name in route.required)]
+    return urls
+
+
+def unreached(routes: Iterable[ApiRoute], result: Crawl) -> list[str]:
+    """The routes no URL of the crawl asked for (a crawl that covers every route has none)."""
+    asked = [urlsplit(url).path for url in result.urls]
+    missing = []
+    for route in routes:
+        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(route.path)) + "$")
+        if not any(pattern.match(path) for path in asked):
+            missing.append(route.path)
+    return missing
+
+
+def error_shapes(result: Crawl, *, name: str) -> list[str]:
+    """Every error answers in the API's one shape, `{"detail": ..., "code": ...}`."""
+    problems = []
+    for (url, _htmx), (status, body) in sorted(result.responses.items()):
+        # (A server error is a problem of its own, reported as such.)
+        if status < 400 or status >= 500:
+            continue
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if not (
+            isinstance(data, dict)
+            and isinstance(data.get("detail"), str)
+            and isinstance(data.get("code"), str)
+        ):
+            problems.append(f"{name} GET {url}: {status} without the error shape: {body[:120]!r}")
+    return problems
+
+
+def non_confirmation(
+    result: Crawl, token: str, *, name: str, rule: Rule, uids: dict[str, Any]
+) -> list[str]:
+    """A URL that names an item the person may not see, in its path or its query, answers
+    exactly as the same URL naming nothing (`NOWHERE`): the same status and the same body.
+    Anything else (a 403, an empty list where a made-up id is a 404, a count) confirms that
+    the item exists."""
+    person = result.person
+    client = api_client(token)
+    twins: dict[str, tuple[int, str]] = {}
+    problems = []
+    for (url, _htmx), (status, body) in sorted(result.responses.items()):
+        hidden = [
+            uid
+            for uid in set(UUID_RE.findall(url))
+            if uid in uids and not rule.may_see(person, uids[uid])
+        ]
+        if not hidden:
+            continue
+        twin = url
+        for uid in hidden:
+            twin = twin.replace(uid, NOWHERE)
+        if twin not in twins:
+            response = client.get(twin)
+            twins[twin] = (response.status_code, response.content.decode(errors="replace"))
+        twin_status, twin_body = twins[twin]
+        comparable = body
+        for uid in hidden:
+            comparable = comparable.replace(uid, NOWHERE)
+        if (status, comparable) != (twin_status, twin_body):
+            problems.append(
+                f"{name} GET {url}: {status} {body[:100]!r}, but for an id that names nothing "
+                f"{twin_status} {twin_body[:100]!r} (confirms a hidden item)"
+            )
+    return problems

@@ -56,6 +56,7 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.test import Client, override_settings
 from django.urls import reverse
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -71,15 +72,21 @@ from cairn.okrs.models import Alignment, KeyResult, Objective, Visibility
 from cairn.orgs import services as orgs
 from cairn.orgs.access import team_ids_of
 from cairn.orgs.models import Member, Organization, Period, PeriodState, Role, Team
+from cairn.orgs.tokens import create_token
 from cairn.testing.leaks import (
     UUID_RE,
     Crawl,
     Rule,
+    api_crawl,
+    api_routes,
     audit,
     crawl,
+    error_shapes,
     foreign_urls,
+    non_confirmation,
     statuses,
     uid_index,
+    uid_kinds,
 )
 
 NOW = dt.datetime(2026, 5, 14, 9, 0, tzinfo=dt.UTC)
@@ -697,6 +704,7 @@ class Tally:
     people: int = 0
     responses: int = 0
     redacted_checks: int = 0
+    api_requests: int = 0
     private_requests: int = 0
     seconds: list[float] = field(default_factory=list)
     organizations: list[str] = field(default_factory=list)
@@ -759,7 +767,8 @@ class AlignmentLeakTest(TestCase):
         yield
         print(
             f"\n{TALLY.examples} organizations, {TALLY.people} people crawled, "
-            f"{TALLY.responses} responses, {TALLY.redacted_checks} redacted-node checks, "
+            f"{TALLY.responses} responses, {TALLY.api_requests} API requests, "
+            f"{TALLY.redacted_checks} redacted-node checks, "
             f"{TALLY.private_requests} private requests, "
             f"{' + '.join(f'{s:.0f}' for s in TALLY.seconds)} s"
         )
@@ -867,7 +876,7 @@ class AlignmentLeakTest(TestCase):
             # The hand-made organization must have built what it is there to test.
             assert checks, "no private objective between two visible ones"
             assert len(built.dependencies) == len(RICH.dependencies), "a request was refused"
-        return problems
+        return problems + api_problems(built, other, marks, rule, uids, people)
 
     def redacted_nodes(
         self, name: str, result: Crawl, rule: Rule, built: Built, marks: Markers
@@ -903,6 +912,76 @@ class AlignmentLeakTest(TestCase):
                 if any(word in body for word in words):
                     problems.append(f"{name} GET {url}: shows the words of the private {middle}")
         return problems, checked
+
+
+# The API (issue 5): the same people, each with a token ------------------------------------------
+
+
+def api_problems(
+    built: Built,
+    other: Built,
+    marks: Markers,
+    rule: Rule,
+    uids: dict[str, Any],
+    people: dict[int, Member],
+) -> list[str]:
+    """Every person's API crawl (`cairn.testing.leaks.api_crawl`) from the URLs their
+    admin's crawl asked for, and the other organization's URLs that name an item: no server
+    error, no marker of an item they may not see, an item they may not see answers as one
+    that does not exist, every error in the one shape, and each person reads the title of
+    every objective and key result, the words of every check-in and the need of every
+    request they may see (sync notes are not in the API)."""
+    routes = api_routes(Client().get("/api/v1/openapi.json").json())
+    kinds = uid_kinds()
+    tokens = {
+        pk: create_token(member=person, name="API crawl", read_only=not person.can_write)[1]
+        for pk, person in people.items()
+    }
+    problems: list[str] = []
+    with override_settings(CAIRN_API_RATE_PER_MINUTE=0):
+        admins = {
+            b.organization.pk: api_crawl(
+                people[b.people[0].pk], tokens[b.people[0].pk], routes, kinds=kinds
+            )
+            for b in (built, other)
+        }
+        for b, foreign in ((built, other), (other, built)):
+            naming = [u for u in admins[foreign.organization.pk].urls if UUID_RE.search(u)]
+            own = sorted(admins[b.organization.pk].urls)
+            for i, member in enumerate(b.people):
+                person = people[member.pk]
+                name = f"{b.organization.slug} P{i} (API)"
+                result = api_crawl(
+                    person, tokens[person.pk], routes, seeds=own + naming, kinds=kinds
+                )
+                found = audit(
+                    result,
+                    name=name,
+                    rule=rule,
+                    markers=marks.owner,
+                    pattern=MARKER_RE,
+                    uids=uids,
+                    naming=(),
+                )
+                problems += found.problems + error_shapes(result, name=name)
+                problems += non_confirmation(
+                    result, tokens[person.pk], name=name, rule=rule, uids=uids
+                )
+                problems += [
+                    f"{name} GET {url}: traceback:\n{tb}" for url, tb in result.tracebacks.items()
+                ]
+                wanted = {
+                    m
+                    for m in marks.control
+                    if not isinstance(marks.owner[m], Sync) and rule.may_see(person, marks.owner[m])
+                }
+                missing = wanted - found.seen
+                if missing:
+                    problems.append(f"{name} never read {sorted(missing)} (positive control)")
+                TALLY.api_requests += len(result.responses)
+    # (Whether every route is reached is the demo crawl's business: a generated organization
+    # has no initiatives or webhooks.)
+    return problems
 
 
 # Counts: what a marker cannot show ---------------------------------------------------------------
