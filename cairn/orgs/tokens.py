@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import string
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,10 @@ from cairn.orgs import history
 from cairn.orgs.models import ApiToken, Member, Organization
 
 TOKEN_PREFIX = "cairn_"
+# Letters and digits only (43 of them: over 256 bits): a token or its prefix never starts
+# with "-", which a shell command would take for an option, and survives double-clicking.
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 43
 # How much of a token is kept in clear (and shown in lists) to tell tokens apart.
 SHOWN_LENGTH = len(TOKEN_PREFIX) + 6
 # last_used_at is written at most this often per token: a busy script must not turn every
@@ -50,7 +55,7 @@ def create_token(*, member: Member, name: str, read_only: bool = False) -> tuple
         raise ValidationError(
             {"read_only": _("Viewers have read-only access, so their tokens are read-only.")}
         )
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw = TOKEN_PREFIX + "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
     token = ApiToken.objects.create(
         organization_id=member.organization_id,
         member=member,

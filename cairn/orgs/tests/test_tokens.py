@@ -385,3 +385,10 @@ def test_token_revoke_refuses_an_ambiguous_prefix(world: World) -> None:
     assert not ApiToken.objects.filter(revoked_at__lte=timezone.now()).exists()
     run("revoke", first.prefix[:8], "--email", "mia@acme.test")
     assert ApiToken.objects.get(pk=first.pk).revoked_at is not None
+
+
+def test_a_token_is_letters_and_digits_so_no_shell_takes_it_for_an_option(world: World) -> None:
+    for _ in range(50):
+        _token, raw = create_token(member=world.member, name="script")
+        secret = raw.removeprefix(TOKEN_PREFIX)
+        assert secret.isalnum() and len(secret) == 43
