@@ -9,7 +9,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cairn.okrs.models import Initiative, KeyResult, Objective
+from cairn.okrs.models import (
+    Initiative,
+    KeyResult,
+    Objective,
+    follow_objective_and_key_result,
+)
 from cairn.orgs.models import Member, Organization, Team, new_uid
 
 
@@ -38,13 +43,7 @@ class DependencyQuerySet(models.QuerySet["Dependency"]):
     def visible_to(self, member: Member) -> DependencyQuerySet:
         """A dependency is as visible as the objective (and key result) it is raised from:
         the one gate decides, the providing team gets no second rule."""
-        qs = self.filter(organization_id=member.organization_id)
-        if member.is_admin:
-            return qs
-        return qs.filter(objective__in=Objective.objects.visible_to(member).values("pk")).filter(
-            Q(key_result__isnull=True)
-            | Q(key_result__in=KeyResult.objects.visible_to(member).values("pk"))
-        )
+        return follow_objective_and_key_result(self, member)
 
     def unanswered(self, now: dt.datetime, *, days: int = 7) -> DependencyQuerySet:
         """Still proposed and never answered, more than `days` after it was asked."""

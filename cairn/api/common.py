@@ -46,14 +46,18 @@ def paginate(items: QuerySet[Any] | list[Any], params: PageParams) -> dict[str, 
 def check_fresh(current: dt.datetime, sent: dt.datetime | None) -> None:
     """PATCH may send back the `updated_at` it read; if the object changed since, 409.
 
-    JSON clients often keep only milliseconds, so the comparison is to the millisecond; a
-    time without a zone is read as UTC."""
+    JSON carries milliseconds (Django's encoder drops the rest), so both sides are cut to the
+    millisecond before they are compared; a time without a zone is read as UTC."""
     if sent is None:
         return
     if sent.tzinfo is None:
         sent = sent.replace(tzinfo=dt.UTC)
-    if abs(current - sent) >= dt.timedelta(milliseconds=1):
+    if _to_millisecond(current) != _to_millisecond(sent):
         raise Conflict(_("It changed since you read it: fetch it again and retry."))
+
+
+def _to_millisecond(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 class Ref(Schema):

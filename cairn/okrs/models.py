@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -279,13 +279,22 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
 
     def visible_to(self, member: Member) -> InitiativeQuerySet:
         """Initiatives follow what they move: hidden when their objective or key result is."""
-        qs = self.filter(organization_id=member.organization_id)
-        if member.is_admin:
-            return qs
-        return qs.filter(objective__in=Objective.objects.visible_to(member).values("pk")).filter(
-            Q(key_result__isnull=True)
-            | Q(key_result__in=KeyResult.objects.visible_to(member).values("pk"))
-        )
+        return follow_objective_and_key_result(self, member)
+
+
+_Q = TypeVar("_Q", bound=models.QuerySet[Any])
+
+
+def follow_objective_and_key_result(qs: _Q, member: Member) -> _Q:
+    """Rows with an `objective` and an optional `key_result` (initiatives, dependencies) are
+    as visible as both: the one rule, written once."""
+    qs = qs.filter(organization_id=member.organization_id)
+    if member.is_admin:
+        return qs
+    return qs.filter(objective__in=Objective.objects.visible_to(member).values("pk")).filter(
+        Q(key_result__isnull=True)
+        | Q(key_result__in=KeyResult.objects.visible_to(member).values("pk"))
+    )
 
 
 class Initiative(models.Model):

@@ -136,14 +136,6 @@ def _moment(value: dt.datetime, field: str) -> dt.datetime:
         raise ValidationError({field: _("That moment is out of range.")}) from None
 
 
-def _check_fresh(current: dt.datetime, sent: dt.datetime | None) -> None:
-    """`check_fresh`, against the time as the client read it: JSON carries milliseconds
-    (Django's encoder drops the rest), so the stored microseconds are cut the same way."""
-    if sent is not None:
-        sent = _moment(sent, "updated_at")
-    check_fresh(current.replace(microsecond=current.microsecond // 1000 * 1000), sent)
-
-
 def _selected_period(member: Member, uid: str | None) -> Period | None:
     """The period asked for (404 when the caller's organization has no such period, as on
     the pages), else the current one; None while the organization has no period at all."""
@@ -361,7 +353,10 @@ def update_dependency(
             _("Only %(team)s can change its own request.")
             % {"team": dependency.requesting_team.name}
         )
-    _check_fresh(dependency.updated_at, payload.updated_at)
+    check_fresh(
+        dependency.updated_at,
+        None if payload.updated_at is None else _moment(payload.updated_at, "updated_at"),
+    )
     sent = payload.model_fields_set
     _check_length("need", payload.need)
     need = (payload.need or "") if "need" in sent else dependency.need

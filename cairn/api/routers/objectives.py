@@ -150,18 +150,8 @@ def _fresh(model: type[models.Model], pk: int, sent: dt.datetime | None) -> Iter
             yield
             return
         current = model._default_manager.select_for_update().filter(pk=pk)
-        check_fresh(
-            _to_millisecond(current.values_list("updated_at", flat=True).get()),
-            _to_millisecond(_moment(sent, "updated_at")),
-        )
+        check_fresh(current.values_list("updated_at", flat=True).get(), _moment(sent, "updated_at"))
         yield
-
-
-def _to_millisecond(moment: dt.datetime) -> dt.datetime:
-    # The JSON encoder writes datetimes to the millisecond: the `updated_at` a client read
-    # and sends back is up to a millisecond before the stored one, beyond `check_fresh`'s
-    # tolerance, so both sides are compared at the precision a client can have.
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _start_of(day: dt.date, organization: Organization) -> dt.datetime:
