@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "cairn.alignment",
     "cairn.checkins",
     "cairn.notifications",
+    "cairn.reporting",
     "cairn.demo",
 ]
 
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "cairn.okrs.middleware.ClosedPeriodMiddleware",
 ]
 
 ROOT_URLCONF = "cairn.urls"

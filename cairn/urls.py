@@ -30,4 +30,5 @@ urlpatterns = [
     path("o/<slug:org>/", include("cairn.checkins.urls", namespace="checkins")),
     path("o/<slug:org>/", include("cairn.alignment.urls", namespace="alignment")),
     path("o/<slug:org>/", include("cairn.notifications.urls", namespace="notifications")),
+    path("o/<slug:org>/", include("cairn.reporting.urls", namespace="reporting")),
 ]

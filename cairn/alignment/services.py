@@ -27,6 +27,7 @@ from cairn.alignment.models import (
     DependencyState,
 )
 from cairn.notifications import webhooks
+from cairn.okrs import closing
 from cairn.okrs import services as okrs
 from cairn.okrs.models import Initiative, KeyResult, Objective, Visibility
 from cairn.orgs import history
@@ -207,6 +208,7 @@ def request_dependency(
 ) -> Dependency:
     _same_org(actor, objective, requesting_team, providing_team, key_result, initiative)
     _require_requester(actor, objective)
+    closing.ensure_open(objective)
     need = need.strip()
     if not need:
         raise ValidationError({"need": _("Say what you need from the other team.")})
@@ -263,6 +265,7 @@ def update_dependency(
     """The requesting side rewords what it needs or moves the date; the thread says so."""
     _same_org(actor, dependency, initiative)
     _require_requester(actor, dependency.objective)
+    closing.ensure_open(dependency.objective)
     if dependency.state not in (S.PROPOSED, S.ACCEPTED, S.DECLINED):
         raise ValidationError(_("This request is closed and can no longer be changed."))
     need = need.strip()
@@ -295,6 +298,7 @@ def comment_on_dependency(
     _same_org(actor, dependency)
     if not actor.can_write:
         raise PermissionDenied(_("Viewers have read-only access."))
+    closing.ensure_open(dependency.objective)
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": _("Write a comment.")})
@@ -327,6 +331,7 @@ def change_dependency_state(
         .get(pk=dependency.pk)
     )
     check_move(actor=actor, dependency=dependency, to_state=to_state)
+    closing.ensure_open(dependency.objective)
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": _("Say why, for the discussion.")})

@@ -13,13 +13,15 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from cairn.api.auth import CsrfFailed, NoOrganization, RateLimited, ReadOnlyToken
+from cairn.okrs.closing import PeriodClosed
 
 
 class Error(Schema):
     detail: str
     code: str = Field(
         description="Stable machine-readable code: not_found, invalid, unauthorized, forbidden, "
-        "read_only_token, csrf_failed, organization_required, conflict, rate_limited."
+        "read_only_token, csrf_failed, organization_required, conflict, period_closed, "
+        "rate_limited."
     )
     field: str | None = Field(None, description="The input field at fault, for `invalid`.")
 
@@ -83,6 +85,10 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                     "429": "Rate limit reached; see the Retry-After header (`rate_limited`).",
                 }
             if method not in _SAFE_METHODS:
+                codes["409"] = (
+                    "The period is closed and its OKRs read-only (`period_closed`), or the "
+                    "item changed since it was read (`conflict`)."
+                )
                 codes["403"] = (
                     "No right to do this (`forbidden`), a read-only token (`read_only_token`) "
                     "or a session without its CSRF token (`csrf_failed`)."
@@ -127,6 +133,10 @@ def install(api: NinjaAPI) -> None:
             _("Say which organization: send the X-Cairn-Organization header with its slug."),
             "organization_required",
         )
+
+    @api.exception_handler(PeriodClosed)
+    def period_closed(request: HttpRequest, exc: PeriodClosed) -> HttpResponse:
+        return error(api, request, 409, " ".join(exc.messages), "period_closed")
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:

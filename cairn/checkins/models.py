@@ -70,6 +70,16 @@ class CheckIn(models.Model):
     context_why = models.TextField(blank=True)
     context_baseline = models.TextField(blank=True)
     context_tactic = models.TextField(blank=True)
+    # Result (near and after the period's end): the final value, the score 0.0-1.0 (from
+    # progress by okrs.progress.key_result_score unless the owner overrode it, with a
+    # reason) and a short retrospective.
+    result_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    result_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    result_score_overridden = models.BooleanField(default=False)
+    result_override_reason = models.TextField(blank=True)
+    result_worked = models.TextField(blank=True)
+    result_did_not_work = models.TextField(blank=True)
+    result_learned = models.TextField(blank=True)
     # Flags.
     is_insight = models.BooleanField(default=False)
     is_blocker = models.BooleanField(default=False)
@@ -107,7 +117,12 @@ class CheckIn(models.Model):
             models.CheckConstraint(
                 condition=Q(confidence__isnull=True) | Q(confidence__lte=10),
                 name="checkin_confidence_0_10",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(result_score__isnull=True)
+                | Q(result_score__gte=0, result_score__lte=1),
+                name="checkin_result_score_0_1",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -132,6 +147,10 @@ class CheckIn(models.Model):
     @property
     def has_context(self) -> bool:
         return bool(self.context_why or self.context_baseline or self.context_tactic)
+
+    @property
+    def has_result(self) -> bool:
+        return self.result_score is not None
 
     @property
     def is_deleted(self) -> bool:

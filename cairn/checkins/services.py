@@ -12,13 +12,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cairn.checkins.models import CheckIn, CheckInRevision, Outcome
 from cairn.lib import rhythm
 from cairn.notifications import webhooks
+from cairn.okrs import closing
+from cairn.okrs import progress as progress_maths
 from cairn.okrs.models import KeyResult, KeyResultKind
 from cairn.orgs import history
+from cairn.orgs.access import can_edit_key_result
 from cairn.orgs.models import Member, Organization
 
 # An author may correct their own check-in for this long; the earlier text is kept.
@@ -33,6 +37,10 @@ TEXT_FIELDS = (
     "context_why",
     "context_baseline",
     "context_tactic",
+    "result_override_reason",
+    "result_worked",
+    "result_did_not_work",
+    "result_learned",
 )
 REVISED_FIELDS = (
     *TEXT_FIELDS,
@@ -75,6 +83,39 @@ class Context:
     why: str = ""
     baseline: str = ""
     tactic: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    """The Result of a key result near and after its period's end: the final value, the
+    score (computed from progress unless `score` overrides it, with a reason) and a short
+    retrospective."""
+
+    value: Decimal | int | float | bool
+    score: Decimal | float | str | None = None
+    override_reason: str = ""
+    worked: str = ""
+    did_not_work: str = ""
+    learned: str = ""
+
+
+# Results open this many days before the period's last day (and stay open until it closes).
+RESULT_WINDOW = dt.timedelta(days=14)
+
+
+def results_open_on(period_end: dt.date) -> dt.date:
+    """The first day a key result of a period ending on `period_end` asks for its Result."""
+    return period_end - RESULT_WINDOW
+
+
+def computed_score(key_result: KeyResult, final: Decimal) -> Decimal:
+    """The documented rule (okrs.progress.key_result_score) as a two-decimal Decimal."""
+    score = progress_maths.key_result_score(
+        start=float(key_result.start_value),
+        target=float(key_result.target_value),
+        final=float(final),
+    )
+    return Decimal(str(score)).quantize(Decimal("0.01"))
 
 
 def org_today(organization: Organization) -> dt.date:
@@ -136,6 +177,7 @@ def record_check_in(
     next_up: NextUp | None = None,
     reflection: Reflection | None = None,
     context: Context | None = None,
+    result: Result | None = None,
     insight: bool = False,
     blocker: bool = False,
     at: dt.datetime | None = None,
@@ -146,8 +188,9 @@ def record_check_in(
         raise ValidationError(_("That key result is not in this organization."))
     if not author.can_write:
         raise ValidationError(_("Viewers have read-only access."))
-    if not (progress or confidence or next_up or reflection or context):
+    if not (progress or confidence or next_up or reflection or context or result):
         raise ValidationError(_("A check-in needs at least one section."))
+    closing.ensure_key_result_open(key_result)
     # The caller's copy may be stale (read before this transaction began): counters and the
     # "newest check-in" decision are made on the row as it is now, locked for the update.
     callers_copy = key_result
@@ -228,12 +271,65 @@ def record_check_in(
             tactic,
         )
 
+    def check_result() -> None:
+        assert result is not None
+        period = callers_copy.objective.period
+        if day < results_open_on(period.end):
+            raise ValidationError(
+                {
+                    "result_value": _("Results open two weeks before the period ends, on %(day)s.")
+                    % {"day": date_format(results_open_on(period.end))}
+                }
+            )
+        try:
+            final = _progress_value(key_result, result.value)
+        except ValidationError as exc:
+            raise ValidationError({"result_value": exc.message_dict["progress_value"]}) from exc
+        if check_in.progress_value is not None and check_in.progress_value != final:
+            raise ValidationError(
+                {"result_value": _("The final value differs from the progress value.")}
+            )
+        check_in.result_value = final
+        # The final value is also the latest value: the key result's progress ends there.
+        check_in.progress_value = final
+        score = computed_score(key_result, final)
+        reason = result.override_reason.strip()
+        if result.score is not None and str(result.score).strip() != "":
+            try:
+                override = Decimal(str(result.score)).quantize(Decimal("0.01"))
+            except (InvalidOperation, ValueError) as exc:
+                raise ValidationError(
+                    {"result_score": _("Enter a score from 0.0 to 1.0.")}
+                ) from exc
+            if not Decimal(0) <= override <= Decimal(1):
+                raise ValidationError({"result_score": _("Enter a score from 0.0 to 1.0.")})
+            if override != score:
+                if not can_edit_key_result(author, callers_copy):
+                    raise ValidationError(
+                        {"result_score": _("Only the key result's owner may override its score.")}
+                    )
+                if not reason:
+                    raise ValidationError(
+                        {
+                            "result_override_reason": _("Say why the score differs from %(score)s.")
+                            % {"score": score}
+                        }
+                    )
+                check_in.result_score_overridden = True
+                check_in.result_override_reason = reason
+                score = override
+        check_in.result_score = score
+        check_in.result_worked = result.worked.strip()
+        check_in.result_did_not_work = result.did_not_work.strip()
+        check_in.result_learned = result.learned.strip()
+
     for given, check in (
         (progress, check_progress),
         (confidence, check_confidence),
         (next_up, check_next_up),
         (reflection, check_reflection),
         (context, check_context),
+        (result, check_result),
     ):
         if given is not None:
             section(check)
@@ -275,6 +371,10 @@ def record_check_in(
         key_result.context_tactic = check_in.context_tactic
         key_result.context_outdated = False
         kr_fields += ["context_why", "context_baseline", "context_tactic", "context_outdated"]
+    if check_in.has_result:
+        key_result.score = check_in.result_score
+        key_result.scored_at = check_in.at
+        kr_fields += ["score", "scored_at"]
     if check_in.is_blocker:
         key_result.open_blockers += 1
         kr_fields.append("open_blockers")
@@ -296,6 +396,8 @@ ROLLUP_FIELDS = (
     "context_baseline",
     "context_tactic",
     "context_outdated",
+    "score",
+    "scored_at",
 )
 
 
@@ -328,6 +430,7 @@ def correct_check_in(*, check_in: CheckIn, editor: Member, **changes: Any) -> Ch
     unknown = set(changes) - set(TEXT_FIELDS)
     if unknown or not all(isinstance(value, str) for value in changes.values()):
         raise ValidationError(_("Only the text of a check-in can be corrected."))
+    closing.ensure_key_result_open(check_in.key_result)
     before = {name: history.snapshot_value(getattr(check_in, name)) for name in REVISED_FIELDS}
     changed = [name for name, value in changes.items() if getattr(check_in, name) != value.strip()]
     if not changed:
@@ -381,6 +484,8 @@ def _recompute_rollups(key_result: KeyResult) -> None:
     confidence: int | None = None
     next_up_due: dt.date | None = None
     last: dt.datetime | None = None
+    score: Decimal | None = None
+    scored_at: dt.datetime | None = None
     open_blockers = 0
     for check_in in CheckIn.objects.live().filter(key_result=key_result).order_by("at", "id"):
         on_this_scale = scale_from is None or check_in.at >= scale_from
@@ -394,12 +499,16 @@ def _recompute_rollups(key_result: KeyResult) -> None:
             next_up_due = None
         if check_in.is_open_blocker:
             open_blockers += 1
+        if check_in.has_result:
+            score, scored_at = check_in.result_score, check_in.at
         last = check_in.at
     key_result.current_value = value
     key_result.confidence = confidence
     key_result.next_up_due = next_up_due
     key_result.last_check_in_at = last
     key_result.open_blockers = open_blockers
+    key_result.score = score
+    key_result.scored_at = scored_at
     key_result.save(
         update_fields=[
             "current_value",
@@ -407,6 +516,8 @@ def _recompute_rollups(key_result: KeyResult) -> None:
             "next_up_due",
             "last_check_in_at",
             "open_blockers",
+            "score",
+            "scored_at",
         ]
     )
 
@@ -420,6 +531,7 @@ def delete_check_in(*, check_in: CheckIn, actor: Member, reason: str = "") -> Ch
         raise ValidationError(_("Only admins can delete a check-in."))
     if check_in.is_deleted:
         return check_in
+    closing.ensure_key_result_open(check_in.key_result)
     before = {name: history.snapshot_value(getattr(check_in, name)) for name in REVISED_FIELDS}
     before["blocker_resolution"] = check_in.blocker_resolution
     CheckInRevision.objects.create(
@@ -459,6 +571,7 @@ def resolve_blocker(
         raise ValidationError(_("That check-in is not in this organization."))
     if not check_in.is_open_blocker:
         raise ValidationError(_("This blocker is not open."))
+    closing.ensure_key_result_open(check_in.key_result)
     if not actor.can_write:
         raise ValidationError(_("Viewers have read-only access."))
     how = how.strip()

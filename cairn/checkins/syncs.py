@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from cairn.alignment.models import OPEN_STATES, Dependency
 from cairn.checkins.models import CheckIn, Sync
 from cairn.lib import charts, rhythm
+from cairn.okrs import closing
 from cairn.okrs.models import KeyResult, Objective
 from cairn.okrs.queries import Signals
 from cairn.orgs import history
@@ -84,6 +85,7 @@ def record_sync(
         raise PermissionDenied(_("Viewers have read-only access."))
     if not can_edit_objective(actor, objective):
         raise PermissionDenied(_("Only the objective's owners record its syncs."))
+    closing.ensure_open(objective)
 
     errors: dict[str, list[str]] = {}
     people = list({person.pk: person for person in attendees}.values())

@@ -84,6 +84,19 @@ class Objective(models.Model):
     # How often the owning teams meet to sync on it (a shared OKR's regular meeting): the
     # next sync is set this many days after a recorded one.
     sync_cadence_days = models.PositiveSmallIntegerField(_("sync every (days)"), default=14)
+    # Set when its period closes (or every owning team closes the period for its own OKRs):
+    # from then on it and its key results are read-only. Kept by reporting.services in the
+    # closing transaction so that every write path checks one column.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Carried over from an objective of an earlier period; `continued_into` is the way back.
+    continued_from = models.ForeignKey(
+        "self",
+        verbose_name=_("continued from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="continued_into",
+    )
     created_by = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -104,6 +117,10 @@ class Objective(models.Model):
     @property
     def is_private(self) -> bool:
         return self.visibility == Visibility.PRIVATE
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class ObjectiveTeam(models.Model):
@@ -206,6 +223,18 @@ class KeyResult(models.Model):
     # When the kind last changed: progress recorded before it is on another scale and no
     # longer counts towards the current value.
     scale_changed_at = models.DateTimeField(null=True, blank=True)
+    # The Result: the score (0.0-1.0) of the latest check-in with a Result section, kept in
+    # that check-in's transaction (computed from progress, or the owner's override).
+    score = models.DecimalField(_("score"), max_digits=3, decimal_places=2, null=True, blank=True)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    continued_from = models.ForeignKey(
+        "self",
+        verbose_name=_("continued from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="continued_into",
+    )
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -332,6 +361,14 @@ class Initiative(models.Model):
         _("state"), max_length=16, choices=InitiativeState.choices, default=InitiativeState.PLANNED
     )
     due = models.DateField(_("due"), null=True, blank=True)
+    continued_from = models.ForeignKey(
+        "self",
+        verbose_name=_("continued from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="continued_into",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 

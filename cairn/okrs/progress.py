@@ -74,3 +74,26 @@ def pace(*, progress: float, expected: float, tolerance: float = PACE_TOLERANCE)
     if progress < expected - tolerance:
         return Pace.BEHIND
     return Pace.ON_PACE
+
+
+# Scores (the Result of a key result at the end of a period).
+#
+# Rule: a key result's score is its progress at the final value, clamped to [0, 1] and
+# rounded to two decimals (half up). Progress is the share of the way from start to target in
+# the key result's direction, so a falling metric scores as it falls; a milestone (start 0,
+# target 1) scores 1.0 when done and 0.0 otherwise. The owner may override the score (with a
+# reason). An objective's score is the weighted mean of its key results' scores, over the
+# key results that have one: the same rule as progress roll-ups, on scores instead.
+
+
+def key_result_score(*, start: float, target: float, final: float) -> float:
+    """The computed score of a key result that ended at `final`, in [0, 1], two decimals."""
+    progress = clamp_unit(key_result_progress(start=start, target=target, current=final))
+    # Half up on the decimal value, so 0.695 scores 0.70 however the float rounds.
+    return math.floor(progress * 100 + 0.5 + 1e-9) / 100
+
+
+def objective_score(items: Iterable[tuple[float, float]]) -> float | None:
+    """Weighted mean of key result scores; `items` are (score, weight) pairs of the key
+    results that have a score. None when there is nothing to average."""
+    return objective_progress(items)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,6 +101,15 @@ class Organization(models.Model):
         _("check-ins are due on"), choices=Weekday.choices, default=Weekday.FRIDAY
     )
     default_language = models.CharField(_("default language"), max_length=8, default="en")
+    # A key result counts as achieved at this score or above: the outcome that confidence
+    # check-ins are scored against in the calibration report.
+    achieved_threshold = models.DecimalField(
+        _("achieved at score"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.70"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))],
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -246,6 +256,12 @@ class Period(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=PeriodState.choices, default=PeriodState.PLANNING
     )
+    # Who closed the whole period and when (state is then CLOSED); cleared on reopening, the
+    # history keeps both.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        "Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = OrgQuerySet.as_manager()
@@ -280,6 +296,30 @@ class Period(models.Model):
             .order_by("start", "end")
             .first()
         )
+
+
+class TeamClosure(models.Model):
+    """A team lead closed a period for the team's own OKRs: the objectives every owning team
+    of which has closed are read-only, before (or without) the whole period closing."""
+
+    uid = models.UUIDField(default=new_uid, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="team_closures")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="closures")
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        "Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team closure")
+        verbose_name_plural = _("team closures")
+        constraints = [models.UniqueConstraint(fields=["period", "team"], name="team_closure_once")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} closed {self.period_id}"
 
 
 class HistoryEvent(models.Model):

@@ -418,6 +418,17 @@ def update_period(*, period: Period, actor: Member | None, **fields: Any) -> Per
     )
     if "name" in fields:
         fields["name"] = name
+    new_state = fields.get("state", period.state)
+    if new_state != period.state and PeriodState.CLOSED in (new_state, period.state):
+        # Closing locks the period's OKRs and reopening needs a reason: both have their own
+        # services (reporting.services), which keep the objectives' closed flags.
+        raise ValidationError(
+            {
+                "state": _("Close a period from its checklist.")
+                if new_state == PeriodState.CLOSED
+                else _("Reopen a closed period from its checklist, with a reason.")
+            }
+        )
     before = history.snapshot(period, PERIOD_FIELDS)
     for key, value in fields.items():
         setattr(period, key, value)
@@ -432,13 +443,6 @@ def update_period(*, period: Period, actor: Member | None, **fields: Any) -> Per
             target_uid=period.uid,
             target_label=period.name,
             changes=changes,
-        )
-    if "state" in changes and period.state == PeriodState.CLOSED:
-        # Imported here: notifications sits above orgs (it reads okrs and alignment models).
-        from cairn.notifications import webhooks
-
-        webhooks.emit(
-            organization=period.organization, event="period.closed", subject=period, actor=actor
         )
     return period
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cairn.okrs import closing
 from cairn.okrs.models import (
     Alignment,
     KeyResult,
@@ -98,6 +99,9 @@ def align(
     if (parent_objective is None) == (parent_key_result is None):
         raise ValidationError(_("Align to exactly one objective or key result."))
     _same_org(actor, child, parent_objective, parent_key_result)
+    # Only the child changes: an objective of a new period may still align to last
+    # quarter's closed one.
+    closing.ensure_open(child)
     target = parent_objective or parent_key_result.objective  # type: ignore[union-attr]
     if not target.period.encloses(child.period):
         raise ValidationError(
@@ -142,6 +146,7 @@ def align(
 @transaction.atomic
 def unalign(*, actor: Member, link: Alignment) -> None:
     _same_org(actor, link)
+    closing.ensure_open(link.child)
     parent = link.parent_objective or link.parent_key_result
     history.record(
         organization=actor.organization,

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cairn.okrs import closing
 from cairn.okrs.models import (
     Initiative,
     InitiativeState,
@@ -66,6 +67,8 @@ def create_initiative(
     if state not in InitiativeState.values:
         raise ValidationError({"state": _("Unknown state.")})
     _check_initiative(actor=actor, objective=objective, key_result=key_result, team=team)
+    closing.ensure_open(objective)
+    closing.ensure_period_open(objective.period, [team])
     _same_org(actor, owner)
     _check_owner(owner, "owner")
     initiative = Initiative.objects.create(
@@ -102,6 +105,9 @@ def update_initiative(*, initiative: Initiative, actor: Member, **fields: Any) -
     if unknown:
         raise TypeError(f"unknown initiative fields: {sorted(unknown)}")
     _same_org(actor, initiative)
+    closing.ensure_initiative_open(initiative)
+    if "team" in fields:
+        closing.ensure_period_open(initiative.period, [fields["team"]])
     if "title" in fields:
         fields["title"] = fields["title"].strip()
         if not fields["title"]:
@@ -138,6 +144,7 @@ def update_initiative(*, initiative: Initiative, actor: Member, **fields: Any) -
 @transaction.atomic
 def delete_initiative(*, initiative: Initiative, actor: Member) -> None:
     _same_org(actor, initiative)
+    closing.ensure_initiative_open(initiative)
     history.record(
         organization=actor.organization,
         actor=actor,
@@ -179,7 +186,9 @@ def defer_initiative(
     (PRODUCT.md: a deferred initiative moves to the next period). Its objective stays where
     it is."""
     _same_org(actor, initiative, to)
+    closing.ensure_initiative_open(initiative)
     target = to if to is not None else defer_target(initiative)
+    closing.ensure_period_open(target, [initiative.team])
     if initiative.state == InitiativeState.DONE:
         raise ValidationError(_("A done initiative cannot be deferred."))
     before = history.snapshot(initiative, ("period", "state"))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cairn.notifications import webhooks
+from cairn.okrs import closing
 from cairn.okrs.models import (
     Direction,
     KeyResult,
@@ -89,6 +90,7 @@ def create_key_result(
     context_tactic: str = "",
 ) -> KeyResult:
     _same_org(actor, objective, owner)
+    closing.ensure_open(objective)
     _check_owner(owner, "owner")
     title = title.strip()
     if not title:
@@ -152,6 +154,7 @@ def update_key_result(
     if unknown:
         raise TypeError(f"unknown key result fields: {sorted(unknown)}")
     _same_org(actor, key_result)
+    closing.ensure_key_result_open(key_result)
     if "visibility" in fields:
         _check_visibility(fields["visibility"])
     for number in ("start_value", "target_value", "weight"):
@@ -223,6 +226,7 @@ def update_key_result(
 @transaction.atomic
 def delete_key_result(*, key_result: KeyResult, actor: Member) -> None:
     _same_org(actor, key_result)
+    closing.ensure_key_result_open(key_result)
     _record_cascaded_initiatives(
         key_result.initiatives.all(), actor, _("deleted with its key result")
     )

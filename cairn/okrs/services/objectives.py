@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cairn.notifications import webhooks
+from cairn.okrs import closing
 from cairn.okrs.models import (
     Objective,
     ObjectiveTeam,
@@ -80,6 +81,7 @@ def create_objective(
         raise ValidationError({"title": _("An objective needs a title.")})
     _check_visibility(visibility)
     owner_teams = list(owner_teams)
+    closing.ensure_period_open(period, owner_teams)
     _check_ownership(actor=actor, owner_person=owner_person, owner_teams=owner_teams)
     _check_team_choice(actor=actor, added_teams=owner_teams)
     objective = Objective.objects.create(
@@ -133,6 +135,7 @@ def update_objective(
     if unknown:
         raise TypeError(f"unknown objective fields: {sorted(unknown)}")
     _same_org(actor, objective)
+    closing.ensure_open(objective)
     if "visibility" in fields:
         _check_visibility(fields["visibility"])
     if "title" in fields:
@@ -148,6 +151,7 @@ def update_objective(
     if "period" in fields:
         _same_org(actor, fields["period"])
         if fields["period"].pk != objective.period_id:
+            closing.ensure_period_open(fields["period"], new_teams)
             _check_alignment_periods_after_move(objective, fields["period"], actor)
 
     before = history.snapshot(objective, OBJECTIVE_FIELDS)
@@ -197,6 +201,7 @@ def add_owning_team(*, objective: Objective, team: Team, actor: Member, note: st
     """Make `team` an owner too (a dependency *made shared*): the objective becomes a shared
     OKR, and the change is on its record."""
     _same_org(actor, objective, team)
+    closing.ensure_open(objective)
     if objective.owner_person_id is not None:
         raise ValidationError(
             _(
@@ -227,6 +232,7 @@ def add_owning_team(*, objective: Objective, team: Team, actor: Member, note: st
 @transaction.atomic
 def delete_objective(*, objective: Objective, actor: Member) -> None:
     _same_org(actor, objective)
+    closing.ensure_open(objective)
     kr_uids = list(objective.key_results.values_list("uid", "title"))
     history.record(
         organization=actor.organization,

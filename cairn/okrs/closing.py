@@ -1,0 +1,59 @@
+"""Closed periods are read-only: the one check every write path makes.
+
+An objective is closed when its period closes, or when every owning team has closed the
+period for its own OKRs (`Objective.closed_at`, kept by `reporting.services`). Its key
+results, check-ins, dependencies, syncs and alignment upwards are closed with it; an
+initiative follows its own period and team, so work deferred into the next period stays
+writable. Carry-over writes only new rows in the next period.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from cairn.okrs.models import Initiative, KeyResult, Objective
+from cairn.orgs.models import Period, PeriodState, Team, TeamClosure
+
+
+class PeriodClosed(ValidationError):
+    """A write to something of a closed period: answered 409 by the API, shown as the
+    form's error by the web UI."""
+
+
+def _closed_message(period: Period) -> str:
+    return _(
+        "%(period)s is closed: its objectives and key results are read-only. "
+        "An admin can reopen it with a reason."
+    ) % {"period": period.name}
+
+
+def ensure_open(objective: Objective) -> None:
+    """Refuse any change to a closed objective, its key results and their check-ins."""
+    if objective.closed_at is not None:
+        raise PeriodClosed(_closed_message(objective.period))
+
+
+def ensure_key_result_open(key_result: KeyResult) -> None:
+    ensure_open(key_result.objective)
+
+
+def closed_team_ids(period: Period) -> set[int]:
+    return set(TeamClosure.objects.filter(period=period).values_list("team_id", flat=True))
+
+
+def ensure_period_open(period: Period, teams: list[Team] | None = None) -> None:
+    """Refuse new work in a closed period, or for owning teams that have all closed it."""
+    if period.state == PeriodState.CLOSED:
+        raise PeriodClosed(_closed_message(period))
+    if teams:
+        closed = closed_team_ids(period)
+        if all(team.pk in closed for team in teams):
+            raise PeriodClosed(
+                _("%(teams)s closed %(period)s for its own OKRs: they are read-only.")
+                % {"teams": ", ".join(team.name for team in teams), "period": period.name}
+            )
+
+
+def ensure_initiative_open(initiative: Initiative) -> None:
+    ensure_period_open(initiative.period, [initiative.team])
