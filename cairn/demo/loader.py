@@ -25,6 +25,7 @@ from cairn.okrs import services as okrs
 from cairn.okrs.models import InitiativeState, KeyResult, KeyResultKind, Objective, Visibility
 from cairn.orgs import services as orgs
 from cairn.orgs.models import Member, Organization, Period, PeriodState, Role, Team, User
+from cairn.reporting import services as reporting
 
 ORG_NAME = "Acme"
 ORG_SLUG = "acme"
@@ -133,6 +134,8 @@ def load_demo(*, today: dt.date | None = None) -> Demo:
         today=today,
     )
     alignment.tell(demo, told, today)
+    # Closed last: a closed period takes no more writes, the demo's own included.
+    reporting.close_period(period=demo.previous, actor=ada, note="Quarter review done.")
     # One hash for every demo person: hashing fifteen times would make loading slow for no gain.
     User.objects.filter(memberships__organization=organization).update(
         password=make_password(DEMO_PASSWORD)
@@ -181,7 +184,7 @@ def _periods(demo: Demo, ada: Member, today: dt.date) -> None:
         name=dates.quarter_name(*previous),
         start=prev_start,
         end=prev_end,
-        state=PeriodState.CLOSED,
+        state=PeriodState.ACTIVE,
     )
     demo.current = orgs.create_period(
         organization=demo.organization,

@@ -387,6 +387,8 @@ def create_period(
     state: str = PeriodState.PLANNING,
 ) -> Period:
     name = _check_period(organization, name, start, end, None, kind=kind, state=state)
+    if state == PeriodState.CLOSED:
+        raise ValidationError({"state": _("Create it as planning or active; close it later.")})
     period = Period.objects.create(
         organization=organization, name=name, start=start, end=end, kind=kind, state=state
     )

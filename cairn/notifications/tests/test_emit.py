@@ -20,6 +20,7 @@ from cairn.okrs import services as okr_services
 from cairn.okrs.models import KeyResult, Objective
 from cairn.orgs import services as org_services
 from cairn.orgs.models import Member, Role
+from cairn.reporting import services as reporting
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +137,7 @@ def test_closing_a_period_emits_period_closed_once(world: World, endpoint: Webho
     org_services.update_period(period=world.period, actor=world.admin, name="Q4 2026")
     assert deliveries("period.closed") == []
 
-    org_services.update_period(period=world.period, actor=world.admin, state="closed")
+    reporting.close_period(period=world.period, actor=world.admin)
     org_services.update_period(period=world.period, actor=world.admin, name="Q4 (closed)")
 
     data = data_of("period.closed")

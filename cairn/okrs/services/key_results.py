@@ -88,8 +88,9 @@ def create_key_result(
     context_why: str = "",
     context_baseline: str = "",
     context_tactic: str = "",
+    continued_from: KeyResult | None = None,
 ) -> KeyResult:
-    _same_org(actor, objective, owner)
+    _same_org(actor, objective, owner, continued_from)
     closing.ensure_open(objective)
     _check_owner(owner, "owner")
     title = title.strip()
@@ -119,6 +120,7 @@ def create_key_result(
         context_tactic=context_tactic.strip(),
         position=position,
         visibility=visibility,
+        continued_from=continued_from,
         created_by=actor,
         **values,
     )
@@ -137,6 +139,11 @@ def create_key_result(
                 if value not in (None, "")
             },
             **({"shared_with": shared_change} if shared_change else {}),
+            **(
+                {"continued_from": [None, f"{continued_from} ({continued_from.objective.period})"]}
+                if continued_from is not None
+                else {}
+            ),
         },
     )
     return key_result

@@ -74,8 +74,9 @@ def create_objective(
     owner_teams: Sequence[Team] = (),
     visibility: str = Visibility.PUBLIC,
     shared_with: Iterable[Member] = (),
+    continued_from: Objective | None = None,
 ) -> Objective:
-    _same_org(actor, period)
+    _same_org(actor, period, continued_from)
     title = title.strip()
     if not title:
         raise ValidationError({"title": _("An objective needs a title.")})
@@ -83,7 +84,10 @@ def create_objective(
     owner_teams = list(owner_teams)
     closing.ensure_period_open(period, owner_teams)
     _check_ownership(actor=actor, owner_person=owner_person, owner_teams=owner_teams)
-    _check_team_choice(actor=actor, added_teams=owner_teams)
+    # A continuation keeps its owners: teams that owned the earlier objective are not a
+    # member's new choice.
+    kept = set() if continued_from is None else {t.pk for t in continued_from.owner_teams.all()}
+    _check_team_choice(actor=actor, added_teams=[t for t in owner_teams if t.pk not in kept])
     objective = Objective.objects.create(
         organization_id=actor.organization_id,
         period=period,
@@ -91,6 +95,7 @@ def create_objective(
         description=description,
         owner_person=owner_person,
         visibility=visibility,
+        continued_from=continued_from,
         created_by=actor,
     )
     ObjectiveTeam.objects.bulk_create(
@@ -107,6 +112,8 @@ def create_objective(
         changes["owner_teams"] = [None, sorted(team.name for team in owner_teams)]
     if shared_change:
         changes["shared_with"] = shared_change
+    if continued_from is not None:
+        changes["continued_from"] = [None, f"{continued_from.title} ({continued_from.period})"]
     history.record(
         organization=actor.organization,
         actor=actor,
@@ -148,6 +155,8 @@ def update_objective(
     _check_ownership(actor=actor, owner_person=new_person, owner_teams=new_teams)
     current_ids = {team.pk for team in current_teams}
     _check_team_choice(actor=actor, added_teams=[t for t in new_teams if t.pk not in current_ids])
+    if owner_teams is not None and "period" not in fields:
+        closing.ensure_period_open(objective.period, new_teams)
     if "period" in fields:
         _same_org(actor, fields["period"])
         if fields["period"].pk != objective.period_id:

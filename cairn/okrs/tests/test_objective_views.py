@@ -13,6 +13,7 @@ from cairn.okrs import services
 from cairn.okrs.models import Alignment, Initiative, Objective, ObjectiveTeam
 from cairn.orgs import services as org_services
 from cairn.orgs.models import HistoryEvent
+from cairn.reporting import services as reporting
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -377,7 +378,6 @@ def test_align_offers_visible_objectives_and_key_results_of_enclosing_periods_on
         name="2026 Q3",
         start=dt.date(2026, 7, 1),
         end=dt.date(2026, 9, 30),
-        state="closed",
     )
     company = services.create_objective(
         actor=world.admin, period=year, title="Company year", owner_person=world.admin
@@ -388,6 +388,7 @@ def test_align_offers_visible_objectives_and_key_results_of_enclosing_periods_on
     services.create_objective(
         actor=world.admin, period=earlier, title="Old goal", owner_person=world.admin
     )
+    reporting.close_period(period=earlier, actor=world.admin)
     html = member_client.get(url("objective_align", objective.uid)).content.decode()
     assert "Company year" in html and "Year KR" in html
     assert "Old goal" not in html

@@ -12,6 +12,7 @@ from cairn.conftest import World
 from cairn.okrs import services
 from cairn.okrs.models import Objective
 from cairn.orgs import services as org_services
+from cairn.reporting import services as reporting
 
 pytestmark = pytest.mark.django_db
 
@@ -129,11 +130,11 @@ def test_home_switches_period(world: World, member_client: Client, objective: Ob
         name="2026 Q3",
         start=dt.date(2026, 7, 1),
         end=dt.date(2026, 9, 30),
-        state="closed",
     )
     services.create_objective(
         actor=world.admin, period=older, title="Last quarter goal", owner_teams=[world.team]
     )
+    reporting.close_period(period=older, actor=world.admin)
     current = member_client.get(home_url()).content.decode()
     assert "Launch the Acme product successfully" in current
     assert "Last quarter goal" not in current
