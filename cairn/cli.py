@@ -53,6 +53,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "run the background task worker, and the reminder job on schedule",
         "[--no-schedule] [--interval 900] [--poll 1] [--batch]",
     ),
+    "export": (
+        "export",
+        "export a period report as CSV, XLSX or JSON (without --as: everything, as an admin)",
+        "--org SLUG --period NAME [--format csv|xlsx|json] [--output FILE] [--as EMAIL] "
+        "[--team NAME]",
+    ),
     "manage": ("", "run any Django management command (migrate, createsuperuser, ...)", "..."),
 }
 

@@ -13,7 +13,7 @@ from ninja.operation import Operation
 
 from cairn.api import errors
 from cairn.api.auth import MemberSessionAuth, TokenAuth
-from cairn.api.routers import alignment, checkins, objectives, orgs, webhooks
+from cairn.api.routers import alignment, checkins, closing, objectives, orgs, reports, webhooks
 
 
 class CairnAPI(NinjaAPI):
@@ -53,3 +53,5 @@ api.add_router("", objectives.router)
 api.add_router("", checkins.router)
 api.add_router("", alignment.router)
 api.add_router("", webhooks.router)
+api.add_router("", reports.router)
+api.add_router("", closing.router)

@@ -6,9 +6,9 @@ A check-in is written with any subset of its sections and read back in the same 
 `cairn.checkins.services` (as for the web form), so that the messages are the product's own,
 translated, and name the section field (`confidence.level`).
 
-There is no `result` section yet: the period-close result has no fields on `CheckIn`, so the
-schema leaves it out and a body that sends it is refused (unknown fields are an error rather
-than silently dropped).
+The `result` section (near and after a period's end) holds the final value, the score (computed
+from progress unless the key result's owner overrides it, with a reason) and a short
+retrospective. Unknown fields are an error rather than silently dropped.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pydantic import ConfigDict, field_validator
 
 from cairn.api.common import PageParams, PersonRef, Ref
 
-SECTIONS = ("progress", "confidence", "next_up", "reflection", "context")
+SECTIONS = ("progress", "confidence", "next_up", "reflection", "context", "result")
 OUTCOMES: list[Any] = ["done", "partly", "not_done"]
 BANDS: list[Any] = ["on_track", "at_risk", "off_track"]
 
@@ -43,6 +43,24 @@ CREATE_EXAMPLE: dict[str, Any] = {
     "insight": True,
     "blocker": True,
 }
+
+# A Result, written near or after the period's end (two weeks before it, until it closes).
+RESULT_EXAMPLE: dict[str, Any] = {
+    "result": {
+        "value": 182,
+        "score": 0.8,
+        "override_reason": "The last 18 signed after the freeze; counted next quarter.",
+        "worked": "Weekly demos with the sales team.",
+        "did_not_work": "Cold e-mail campaigns.",
+        "learned": "Start partner talks a quarter earlier.",
+    },
+    "confidence": {"level": 8},
+}
+SCORE_RULE = (
+    "Score = progress at the final value (the share of the way from start to target, in the "
+    "key result's direction), clamped to 0.0-1.0 and rounded half up to two decimals; a "
+    "milestone scores 1.0 when done, 0.0 otherwise."
+)
 
 
 class _Strict(Schema):
@@ -105,6 +123,28 @@ class CheckInContextIn(_Strict):
     tactic: str = Field("", description="The tactic for the rest of the period.")
 
 
+class CheckInResultIn(_Strict):
+    value: int | float | bool = Field(
+        ...,
+        description=(
+            "The final value, validated as a progress value; it also becomes the key result's "
+            "current value. A milestone takes true/false (or 1/0)."
+        ),
+    )
+    score: float | None = Field(
+        None,
+        description=(
+            f"{SCORE_RULE} Send a score only to override the computed one: only who may edit "
+            "the key result may, and a score that differs needs `override_reason`."
+        ),
+        json_schema_extra={"minimum": 0, "maximum": 1},
+    )
+    override_reason: str = Field("", description="Why the score differs from the computed one.")
+    worked: str = Field("", description="Retrospective: what worked.")
+    did_not_work: str = Field("", description="Retrospective: what did not work.")
+    learned: str = Field("", description="Retrospective: what we learned.")
+
+
 class CheckInIn(_Strict):
     """Any subset of the sections, at least one; the flags alone are not a check-in."""
 
@@ -122,6 +162,12 @@ class CheckInIn(_Strict):
     next_up: NextUpIn | None = None
     reflection: ReflectionIn | None = None
     context: CheckInContextIn | None = None
+    result: CheckInResultIn | None = Field(
+        None,
+        description=(
+            "The Result, from two weeks before the period's end until the objective is closed."
+        ),
+    )
     insight: bool = Field(False, description="Flag it as an insight worth sharing.")
     blocker: bool = Field(False, description="Flag it as a blocker: something is in the way.")
 
@@ -149,6 +195,15 @@ class ContextTextIn(_Strict):
     tactic: str | None = None
 
 
+class CheckInResultTextIn(_Strict):
+    override_reason: str | None = Field(
+        None, description="Only on an overridden score, and not emptied."
+    )
+    worked: str | None = None
+    did_not_work: str | None = None
+    learned: str | None = None
+
+
 class CorrectionIn(_Strict):
     """The author's correction of the words of their own check-in, within 30 minutes of it,
     in the same sections as it was written. Values (progress value, confidence level, dates,
@@ -167,6 +222,7 @@ class CorrectionIn(_Strict):
     next_up: NextUpTextIn | None = None
     reflection: ReflectionTextIn | None = None
     context: ContextTextIn | None = None
+    result: CheckInResultTextIn | None = None
     updated_at: dt.datetime | None = Field(
         None, description="The `updated_at` you read; if it changed since, the answer is 409."
     )
@@ -208,6 +264,16 @@ class CheckInContextOut(Schema):
     tactic: str
 
 
+class CheckInResultOut(Schema):
+    value: int | float = Field(..., description="The final value (a milestone: 1 done, 0 not).")
+    score: float = Field(..., description=f"0.0 to 1.0. {SCORE_RULE}")
+    score_overridden: bool = Field(..., description="The owner overrode the computed score.")
+    override_reason: str
+    worked: str
+    did_not_work: str
+    learned: str
+
+
 class ResolutionOut(Schema):
     at: dt.datetime
     by: PersonRef | None
@@ -240,13 +306,45 @@ class CheckInOut(Schema):
                         **CREATE_EXAMPLE["reflection"],
                         "reflects_on": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
                     },
+                    "result": None,
                     "resolution": None,
                     "edited_at": None,
                     "deleted": False,
                     "deleted_at": None,
                     "deleted_by": None,
                     "updated_at": "2026-11-11T12:00:00Z",
-                }
+                },
+                {
+                    "id": "7c1d9e3a-6b2f-4d8e-9a0b-2c3d4e5f6a7b",
+                    "key_result": {
+                        "id": "0c4e6a9e-8d3b-4b8f-a3f1-6b1e2d9c7f20",
+                        "name": "Sign 200 partners",
+                    },
+                    "author": {
+                        "id": "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+                        "name": "Mia Member",
+                        "email": "mia@example.com",
+                    },
+                    "at": "2026-12-22T09:30:00Z",
+                    # The final value is also the latest progress value.
+                    "progress": {"value": 182, "comment": ""},
+                    "confidence": {"level": 8, "band": "on_track", "needs": "", "mitigation": ""},
+                    "next_up": None,
+                    "reflection": None,
+                    "context": None,
+                    "result": {
+                        **RESULT_EXAMPLE["result"],
+                        "score_overridden": True,
+                    },
+                    "insight": False,
+                    "blocker": False,
+                    "resolution": None,
+                    "edited_at": None,
+                    "deleted": False,
+                    "deleted_at": None,
+                    "deleted_by": None,
+                    "updated_at": "2026-12-22T09:30:00Z",
+                },
             ]
         }
     )
@@ -260,6 +358,7 @@ class CheckInOut(Schema):
     next_up: NextUpOut | None = None
     reflection: ReflectionOut | None = None
     context: CheckInContextOut | None = None
+    result: CheckInResultOut | None = None
     insight: bool
     blocker: bool
     resolution: ResolutionOut | None = Field(
@@ -369,6 +468,15 @@ class NextSyncOut(Schema):
     is_today: bool
 
 
+class MissingResultOut(Schema):
+    """One of the caller's key results whose period's results are open (from two weeks before
+    its end until it closes) and that has no score yet."""
+
+    key_result: InboxKeyResult
+    period_end: dt.date
+    period_ended: bool
+
+
 class Window(Schema):
     start: dt.date
     end: dt.date
@@ -376,12 +484,19 @@ class Window(Schema):
 
 class InboxOut(Schema):
     """The caller's week, as on the inbox page: their key results (those needing attention
-    first, then those up to date), requests to their teams, next syncs of their shared OKRs,
-    the blockers they raised and those on their teams' key results."""
+    first, then those up to date), the results missing at a period's end, requests to their
+    teams, next syncs of their shared OKRs, the blockers they raised and those on their teams'
+    key results."""
 
     today: dt.date
     window: Window
     key_results: list[InboxRowOut]
+    missing_results: list[MissingResultOut] = Field(
+        description=(
+            "Key results the caller owns (or, without an owner, whose objective they own) in "
+            "periods whose results are open, with no score yet; the period ending first first."
+        )
+    )
     requests: list[RequestOut]
     next_syncs: list[NextSyncOut]
     my_blockers: list[BlockerOut]

@@ -52,6 +52,15 @@ class TitledRef(Schema):
     title: str
 
 
+class ContinuityRef(Schema):
+    """An objective or key result of another period that this one continues (carry-over),
+    or that continues it: by id, title and period. Only one the caller may see is listed."""
+
+    id: str
+    title: str
+    period: Ref
+
+
 class AlignedParent(Schema):
     """A parent this objective contributes to, which the caller may see. `link_id` is the
     alignment itself (remove it with `DELETE /alignments/{link_id}`)."""
@@ -93,6 +102,7 @@ class KeyResultBrief(Schema):
     id: str
     title: str
     progress: float
+    score: float | None = Field(None, description="0.0 to 1.0 once it has a Result.")
     confidence: int | None = None
     staleness: Staleness
 
@@ -123,15 +133,24 @@ class ObjectiveOut(Schema):
                     ],
                     "progress": 0.42,
                     "pace": "on_pace",
+                    "score": None,
                     "key_results": [
                         {
                             "id": KEY_RESULT_ID,
                             "title": "Reach 500,000 daily active users",
                             "progress": 0.42,
+                            "score": None,
                             "confidence": 7,
                             "staleness": "fresh",
                         }
                     ],
+                    "closed": False,
+                    "continued_from": {
+                        "id": "3e2d1c0b-9a87-4f65-8e43-2d1c0b9a8776",
+                        "title": "Launch the Acme product successfully",
+                        "period": {"id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "name": "2026 Q3"},
+                    },
+                    "continued_into": [],
                     "can_edit": True,
                     "created_at": "2026-10-01T08:00:00Z",
                     "updated_at": UPDATED_AT,
@@ -155,7 +174,23 @@ class ObjectiveOut(Schema):
         description="0 to 1, over the key results you may see; null without any."
     )
     pace: PaceValue | None = None
+    score: float | None = Field(
+        None,
+        description=(
+            "0.0 to 1.0: the weighted mean of the scores of the key results you may see that "
+            "have one (as progress); null before any is scored. A shared OKR has one score."
+        ),
+    )
     key_results: list[KeyResultBrief] = Field(description="The key results you may see.")
+    closed: bool = Field(
+        False, description="Its period is closed (or all its owning teams closed it): read-only."
+    )
+    continued_from: ContinuityRef | None = Field(
+        None, description="The objective of an earlier period it was carried over from."
+    )
+    continued_into: list[ContinuityRef] = Field(
+        default_factory=list, description="Its continuations in later periods (carry-over)."
+    )
     can_edit: bool
     created_at: dt.datetime
     updated_at: dt.datetime = Field(description="Send it back with PATCH to detect races (409).")
@@ -265,12 +300,17 @@ class KeyResultOut(Schema):
                     "staleness": "fresh",
                     "open_blockers": 0,
                     "last_check_in_at": "2026-11-06T16:20:00Z",
+                    "score": None,
+                    "scored_at": None,
                     "context": {
                         "why": "Usage is what pays",
                         "baseline": "180k",
                         "tactic": "Referrals",
                         "outdated": False,
                     },
+                    "closed": False,
+                    "continued_from": None,
+                    "continued_into": [],
                     "can_edit": True,
                     "created_at": "2026-10-01T08:05:00Z",
                     "updated_at": UPDATED_AT,
@@ -300,7 +340,23 @@ class KeyResultOut(Schema):
     staleness: Staleness
     open_blockers: int
     last_check_in_at: dt.datetime | None = None
+    score: float | None = Field(
+        None,
+        description=(
+            "0.0 to 1.0, from its latest Result check-in: progress at the final value (clamped, "
+            "two decimals, half up; a milestone 1.0 done, 0.0 not), unless the owner overrode "
+            "it with a reason. Null before any Result."
+        ),
+    )
+    scored_at: dt.datetime | None = Field(None, description="When that Result was recorded.")
     context: ContextOut
+    closed: bool = Field(False, description="Its objective is closed: read-only.")
+    continued_from: ContinuityRef | None = Field(
+        None, description="The key result of an earlier period it was carried over from."
+    )
+    continued_into: list[ContinuityRef] = Field(
+        default_factory=list, description="Its continuations in later periods (carry-over)."
+    )
     can_edit: bool
     created_at: dt.datetime
     updated_at: dt.datetime = Field(

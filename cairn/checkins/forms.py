@@ -23,6 +23,14 @@ from cairn.orgs.models import Member
 
 CONFIDENCE_CHOICES = [(str(level), str(level)) for level in range(11)]
 MILESTONE_CHOICES = [("1", _("Done")), ("0", _("Not done"))]
+RESULT_FIELDS = (
+    "result_value",
+    "result_score",
+    "result_override_reason",
+    "result_worked",
+    "result_did_not_work",
+    "result_learned",
+)
 
 
 def _line(label: Any, **attrs: Any) -> forms.CharField:
@@ -72,6 +80,25 @@ class CheckInForm(forms.Form):
     context_why = _text(_("Why this result matters"))
     context_baseline = _text(_("Today's baseline"))
     context_tactic = _text(_("The tactic for the rest of the period"))
+    # Result (only while results are open: near and after the period's end)
+    result_value = forms.DecimalField(
+        label=_("Final value"),
+        required=False,
+        max_digits=18,
+        decimal_places=4,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    # The range (0.0-1.0) and who may override are the service's rules, with its messages.
+    result_score = forms.DecimalField(
+        label=_("Score override"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"}),
+        help_text=_("Leave empty to keep the computed score."),
+    )
+    result_override_reason = _text(_("Why the score differs from the computed one"))
+    result_worked = _text(_("What worked"))
+    result_did_not_work = _text(_("What did not work"))
+    result_learned = _text(_("What we learned"))
     # Flags
     is_insight = forms.BooleanField(label=_("Flag as an insight"), required=False)
     is_blocker = forms.BooleanField(label=_("Flag as a blocker"), required=False)
@@ -82,11 +109,15 @@ class CheckInForm(forms.Form):
         key_result: KeyResult,
         previous: CheckIn | None,
         default_due: dt.date,
+        results_open: bool = False,
+        can_override: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.key_result = key_result
         self.previous = previous
+        self.results_open = results_open
+        self.can_override = results_open and can_override
         self.fields["next_up_due"].initial = default_due
         value = self.fields["progress_value"]
         if key_result.kind == KeyResultKind.MILESTONE:
@@ -105,6 +136,29 @@ class CheckInForm(forms.Form):
         if previous is None:
             del self.fields["reflection_outcome"]
             del self.fields["reflection_learned"]
+        self._result_fields(key_result)
+
+    def _result_fields(self, key_result: KeyResult) -> None:
+        if not self.results_open:
+            for name in RESULT_FIELDS:
+                del self.fields[name]
+            return
+        if not self.can_override:
+            del self.fields["result_score"]
+            del self.fields["result_override_reason"]
+        final = self.fields["result_value"]
+        if key_result.kind == KeyResultKind.MILESTONE:
+            self.fields["result_value"] = forms.ChoiceField(
+                label=_("Done at the end?"),
+                choices=MILESTONE_CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        elif key_result.kind == KeyResultKind.PERCENTAGE:
+            final.label = _("Final value (%)")
+            final.widget.attrs.update({"min": "0", "max": "100"})
+        elif key_result.unit:
+            final.label = _("Final value (%(unit)s)") % {"unit": key_result.unit}
 
     @property
     def confidence_options(self) -> list[dict[str, Any]]:
@@ -134,6 +188,13 @@ class CheckInForm(forms.Form):
             self.add_error("confidence", _("Choose a confidence from 0 to 10."))
         if self._filled("reflection_learned") and not data.get("reflection_outcome"):
             self.add_error("reflection_outcome", _("Did it happen: done, partly or not done?"))
+        if self.results_open:
+            no_final = data.get("result_value") in (None, "") and "result_value" not in self.errors
+            if no_final and self._filled(*RESULT_FIELDS):
+                self.add_error("result_value", _("Enter the final value for this result."))
+            if not self.can_override and str(self.data.get("result_score", "")).strip():
+                # The field is not offered to them; a posted one is refused, not dropped.
+                self.add_error(None, _("Only the key result's owner may override its score."))
         return data
 
     def sections(self) -> dict[str, Any]:
@@ -170,6 +231,18 @@ class CheckInForm(forms.Form):
                 baseline=data.get("context_baseline", ""),
                 tactic=data.get("context_tactic", ""),
             )
+        if self.results_open and data.get("result_value") not in (None, ""):
+            final = data["result_value"]
+            if self.key_result.kind == KeyResultKind.MILESTONE:
+                final = final == "1"
+            kwargs["result"] = services.Result(
+                value=final,
+                score=data.get("result_score"),
+                override_reason=data.get("result_override_reason", ""),
+                worked=data.get("result_worked", ""),
+                did_not_work=data.get("result_did_not_work", ""),
+                learned=data.get("result_learned", ""),
+            )
         return kwargs
 
 
@@ -186,6 +259,10 @@ class CorrectionForm(forms.Form):
         "context_why": _("Context: why this result matters"),
         "context_baseline": _("Context: today's baseline"),
         "context_tactic": _("Context: the tactic for the rest of the period"),
+        "result_override_reason": _("Result: why the score was overridden"),
+        "result_worked": _("Result: what worked"),
+        "result_did_not_work": _("Result: what did not work"),
+        "result_learned": _("Result: what we learned"),
     }
 
     def __init__(self, *args: Any, check_in: CheckIn, **kwargs: Any) -> None:
@@ -199,6 +276,11 @@ class CorrectionForm(forms.Form):
             "context_why": check_in.has_context,
             "context_baseline": check_in.has_context,
             "context_tactic": check_in.has_context,
+            # An overridden score keeps its reason; the retrospective can be filled in later.
+            "result_override_reason": check_in.result_score_overridden,
+            "result_worked": check_in.has_result,
+            "result_did_not_work": check_in.has_result,
+            "result_learned": check_in.has_result,
         }
         for name in services.TEXT_FIELDS:
             if present.get(name) or getattr(check_in, name):

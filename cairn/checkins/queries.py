@@ -11,6 +11,7 @@ from django.db.models import Count, DateField, Exists, F, OuterRef, Prefetch, Q,
 from django.utils.translation import gettext_lazy
 
 from cairn.alignment.models import Dependency, DependencyState
+from cairn.checkins import services
 from cairn.checkins.models import CheckIn, Sync
 from cairn.lib import charts, rhythm
 from cairn.okrs.models import KeyResult, Objective, ObjectiveTeam
@@ -31,6 +32,10 @@ TEXT_SECTIONS = (
     ("context_why", gettext_lazy("Why it matters")),
     ("context_baseline", gettext_lazy("Baseline")),
     ("context_tactic", gettext_lazy("Tactic")),
+    ("result_worked", gettext_lazy("What worked")),
+    ("result_did_not_work", gettext_lazy("What did not work")),
+    ("result_learned", gettext_lazy("What we learned")),
+    ("result_override_reason", gettext_lazy("Why the score was overridden")),
 )
 
 
@@ -64,6 +69,23 @@ class InboxRow:
         return self.due or self.without_next_up or self.next_up_overdue
 
 
+@dataclass
+class MissingResult:
+    """A key result of mine whose period's results are open and that has no score yet."""
+
+    key_result: KeyResult
+    signals: Signals
+    today: dt.date
+
+    @property
+    def period_end(self) -> dt.date:
+        return self.key_result.objective.period.end
+
+    @property
+    def period_ended(self) -> bool:
+        return self.today > self.period_end
+
+
 @dataclass(frozen=True)
 class NextSync:
     """A shared OKR of one of my teams and its next sync (None: no sync recorded yet)."""
@@ -90,6 +112,7 @@ class Inbox:
     window: tuple[dt.date, dt.date]
     requests: list[Dependency] = field(default_factory=list)
     next_syncs: list[NextSync] = field(default_factory=list)
+    missing_results: list[MissingResult] = field(default_factory=list)
 
     @property
     def attention(self) -> list[InboxRow]:
@@ -114,8 +137,18 @@ class Inbox:
     @property
     def is_empty(self) -> bool:
         return not (
-            self.rows or self.my_blockers or self.team_blockers or self.requests or self.next_syncs
+            self.rows
+            or self.my_blockers
+            or self.team_blockers
+            or self.requests
+            or self.next_syncs
+            or self.missing_results
         )
+
+
+def _due_from(member: Member) -> Q:
+    """Key results whose check-ins and results are this person's job (see `my_key_results`)."""
+    return Q(owner=member) | Q(owner__isnull=True, objective__owner_person=member)
 
 
 def my_key_results(member: Member) -> QuerySet[KeyResult]:
@@ -127,11 +160,38 @@ def my_key_results(member: Member) -> QuerySet[KeyResult]:
     both use this one rule."""
     return (
         KeyResult.objects.visible_to(member)
-        .filter(Q(owner=member) | Q(owner__isnull=True, objective__owner_person=member))
+        .filter(_due_from(member))
         .filter(objective__period__state=PeriodState.ACTIVE)
         .select_related("objective__period", "owner__user")
         .order_by("objective__period__start", "objective__created_at", "position", "id")
     )
+
+
+def missing_results(member: Member, today: dt.date) -> list[MissingResult]:
+    """My key results (the same one-person rule as `my_key_results`) that ask for a Result
+    and have none: their period's results are open (`services.results_are_open`: from two
+    weeks before its end until it closes), their objective is not closed, and they have no
+    score yet. Periods that ended but are not closed yet are in: that is when results are
+    written. Ending soonest first; one query."""
+    organization = member.organization
+    # results_open_on(end) <= today, i.e. end <= today + the window: one filter in SQL.
+    last_end = today + services.RESULT_WINDOW
+    key_results = (
+        KeyResult.objects.visible_to(member)
+        .filter(_due_from(member))
+        .filter(
+            score__isnull=True,
+            objective__closed_at__isnull=True,
+            objective__period__end__lte=last_end,
+        )
+        .exclude(objective__period__state=PeriodState.CLOSED)
+        .select_related("objective__period", "owner__user")
+        .order_by("objective__period__end", "objective__created_at", "position", "id")
+    )
+    return [
+        MissingResult(key_result=kr, signals=Signals.of(kr, organization, today), today=today)
+        for kr in key_results
+    ]
 
 
 def _blockers(member: Member) -> QuerySet[CheckIn]:
@@ -188,6 +248,7 @@ def inbox_for(member: Member, today: dt.date) -> Inbox:
         window=window,
         requests=requests_to_my_teams(member),
         next_syncs=next_syncs(member, today),
+        missing_results=missing_results(member, today),
     )
 
 

@@ -108,6 +108,13 @@ def results_open_on(period_end: dt.date) -> dt.date:
     return period_end - RESULT_WINDOW
 
 
+def results_are_open(key_result: KeyResult, today: dt.date) -> bool:
+    """Whether the key result asks for its Result on `today`: its period's result window has
+    opened and its objective is not closed (read-only)."""
+    objective = key_result.objective
+    return objective.closed_at is None and today >= results_open_on(objective.period.end)
+
+
 def computed_score(key_result: KeyResult, final: Decimal) -> Decimal:
     """The documented rule (okrs.progress.key_result_score) as a two-decimal Decimal."""
     score = progress_maths.key_result_score(
@@ -437,6 +444,17 @@ def correct_check_in(*, check_in: CheckIn, editor: Member, **changes: Any) -> Ch
         return check_in
     if before["next_up_plan"] and not changes.get("next_up_plan", "x").strip():
         raise ValidationError({"next_up_plan": _("A Next Up cannot be emptied; write a new one.")})
+    if "result_override_reason" in changed:
+        # An overridden score is explained (record_check_in's rule); a computed one needs none.
+        reason = changes["result_override_reason"].strip()
+        if check_in.result_score_overridden and not reason:
+            raise ValidationError(
+                {"result_override_reason": _("An overridden score keeps its reason.")}
+            )
+        if not check_in.result_score_overridden and reason:
+            raise ValidationError(
+                {"result_override_reason": _("The score was not overridden: there is no reason.")}
+            )
     context_before = check_in.has_context
     for name in changed:
         setattr(check_in, name, changes[name].strip())

@@ -3,29 +3,28 @@
 Everything is created by the same service functions the web UI calls, so the demo has real
 history: objectives and key results here, their check-ins in `story.py`, the alignment story
 (more objectives, dependencies in every state, the shared OKR's sync) in `alignment.py` and
-`dependencies.py`. The content is fixed; only the dates follow today's, so that the demo always
-opens on a current quarter with weeks of check-ins behind it. Loading the same `today` twice
-gives the same demo.
+`dependencies.py`, and the two closed quarters before the current one (results,
+retrospectives, closing, carry-over, a calibration story) in `closed.py`. The content is
+fixed; only the dates follow today's, so that the demo always opens on a current quarter with
+weeks of check-ins behind it. Loading the same `today` twice gives the same demo.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from cairn.alignment.models import Dependency
 from cairn.checkins.models import Sync
-from cairn.demo import alignment, story
+from cairn.demo import alignment, closed, story
 from cairn.lib import dates
 from cairn.okrs import services as okrs
 from cairn.okrs.models import InitiativeState, KeyResult, KeyResultKind, Objective, Visibility
 from cairn.orgs import services as orgs
 from cairn.orgs.models import Member, Organization, Period, PeriodState, Role, Team, User
-from cairn.reporting import services as reporting
 
 ORG_NAME = "Acme"
 ORG_SLUG = "acme"
@@ -77,6 +76,8 @@ class Demo:
     organization: Organization
     people: dict[str, Member] = field(default_factory=dict)
     teams: dict[str, Team] = field(default_factory=dict)
+    # The two closed quarters before the current one (`closed.py`).
+    earlier: Period | None = None
     previous: Period | None = None
     current: Period | None = None
     # The quarter after the current one, in planning: where deferred work goes.
@@ -121,8 +122,12 @@ def load_demo(*, today: dt.date | None = None) -> Demo:
     _people(demo, ada)
     _teams(demo, ada)
     _periods(demo, ada, today)
-    _previous_quarter(demo)
+    # The closed quarters are written and closed first, then the current quarter starts
+    # with what they carried over.
+    previous = closed.build(demo, today)
+    closed.carry_over(demo, previous, today)
     _current_quarter(demo)
+    closed.align_continuations(demo)
     alignment.build(demo)
     assert demo.current is not None
     told = story.tell(
@@ -134,8 +139,7 @@ def load_demo(*, today: dt.date | None = None) -> Demo:
         today=today,
     )
     alignment.tell(demo, told, today)
-    # Closed last: a closed period takes no more writes, the demo's own included.
-    reporting.close_period(period=demo.previous, actor=ada, note="Quarter review done.")
+    closed.tell_current(demo, told)
     # One hash for every demo person: hashing fifteen times would make loading slow for no gain.
     User.objects.filter(memberships__organization=organization).update(
         password=make_password(DEMO_PASSWORD)
@@ -175,9 +179,20 @@ def _teams(demo: Demo, ada: Member) -> None:
 def _periods(demo: Demo, ada: Member, today: dt.date) -> None:
     year, quarter = dates.quarter_of(today)
     previous = dates.previous_quarter(year, quarter)
+    earlier = dates.previous_quarter(*previous)
     following = dates.next_quarter(year, quarter)
     prev_start, prev_end = dates.quarter_bounds(*previous)
     start, end = dates.quarter_bounds(year, quarter)
+    # Both closed quarters start active: their story is written before they close.
+    earlier_start, earlier_end = dates.quarter_bounds(*earlier)
+    demo.earlier = orgs.create_period(
+        organization=demo.organization,
+        actor=ada,
+        name=dates.quarter_name(*earlier),
+        start=earlier_start,
+        end=earlier_end,
+        state=PeriodState.ACTIVE,
+    )
     demo.previous = orgs.create_period(
         organization=demo.organization,
         actor=ada,
@@ -214,12 +229,12 @@ def _kr(
     title: str,
     start: float,
     target: float,
-    current: float | None = None,
     unit: str = "",
     kind: str = KeyResultKind.METRIC,
     visibility: str = Visibility.PUBLIC,
 ) -> KeyResult:
-    key_result = okrs.create_key_result(
+    # Key results take their value from their check-ins (story.py, closed.py).
+    return okrs.create_key_result(
         actor=demo.people[actor],
         objective=objective,
         title=title,
@@ -230,10 +245,6 @@ def _kr(
         owner=demo.people[owner],
         visibility=visibility,
     )
-    # Key results of the current quarter take their value from their check-ins (story.py).
-    if current is not None and Decimal(str(current)) != key_result.current_value:
-        okrs.set_current_value(key_result=key_result, actor=demo.people[owner], value=current)
-    return key_result
 
 
 def _initiative(
@@ -254,74 +265,6 @@ def _initiative(
         title=title,
         key_result=key_result,
         state=state,
-    )
-
-
-def _previous_quarter(demo: Demo) -> None:
-    assert demo.previous is not None
-    ada = demo.people["ada"]
-    beta = okrs.create_objective(
-        actor=ada,
-        period=demo.previous,
-        title="Get the Acme beta into customers' hands",
-        description="Learn from real users before the launch quarter.",
-        owner_teams=[demo.teams["Product"], demo.teams["Platform"]],
-    )
-    users = _kr(
-        demo,
-        beta,
-        actor="priya",
-        owner="priya",
-        title="Reach 2,000 active beta users",
-        start=0,
-        target=2000,
-        current=2300,
-        unit="users",
-    )
-    _kr(
-        demo,
-        beta,
-        actor="omar",
-        owner="omar",
-        title="Crash-free beta sessions",
-        kind=KeyResultKind.PERCENTAGE,
-        start=90,
-        target=99,
-        current=97.5,
-    )
-    _initiative(
-        demo,
-        beta,
-        team="Product",
-        owner="mia",
-        title="Invite waiting-list users",
-        state=InitiativeState.DONE,
-        key_result=users,
-    )
-    _initiative(
-        demo,
-        beta,
-        team="Platform",
-        owner="sofia",
-        title="Crash reporting in the app",
-        state=InitiativeState.DONE,
-    )
-    pilots = okrs.create_objective(
-        actor=demo.people["bea"],
-        period=demo.previous,
-        title="Prove that content partners want Acme",
-        owner_teams=[demo.teams["Business Development"]],
-    )
-    _kr(
-        demo,
-        pilots,
-        actor="bea",
-        owner="raj",
-        title="Sign pilot agreements with 3 partners",
-        start=0,
-        target=3,
-        current=2,
-        unit="partners",
     )
 
 
@@ -504,31 +447,10 @@ def _current_quarter(demo: Demo) -> None:
         state=InitiativeState.IN_PROGRESS,
     )
 
-    growth = okrs.create_objective(
-        actor=demo.people["gus"],
-        period=period,
-        title="Turn free users into fans",
-        owner_teams=[demo.teams["Growth"]],
-    )
+    # Growth's objective continues last quarter's (closed.carry_over): the activation rate
+    # starts where it ended, with the unfinished welcome e-mails and the deferred checklist.
+    growth = demo.objectives["growth"]
     okrs.align(actor=demo.people["gus"], child=growth, parent_key_result=conversion)
-    _kr(
-        demo,
-        growth,
-        actor="gus",
-        owner="gus",
-        title="Activation rate of new sign-ups",
-        kind=KeyResultKind.PERCENTAGE,
-        start=20,
-        target=35,
-    )
-    _initiative(
-        demo,
-        growth,
-        team="Growth",
-        owner="gus",
-        title="Welcome e-mail sequence",
-        state=InitiativeState.IN_PROGRESS,
-    )
 
     pipeline = okrs.create_objective(
         actor=demo.people["raj"],

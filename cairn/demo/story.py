@@ -610,6 +610,8 @@ class Walk:
     decimals: int = 0
     # The first week opens the quarter (no reflection yet); otherwise it says this.
     opening: str = ""
+    # The first Context's baseline; by default the first value "at the start of the quarter".
+    baseline: str = ""
     # Leave the last Next Up out: the key result goes still.
     last_without_plan: bool = False
     # The last Next Up is due this many rounds after the last check-in.
@@ -664,6 +666,8 @@ WALKS: tuple[Walk, ...] = (
         "Activated users are the ones who convert later.",
         "Welcome e-mails and a shorter first session.",
         ("Write the second welcome e-mail.", "Test a checklist in the empty project."),
+        # Carried over from last quarter (closed.py): it starts where that one ended.
+        baseline="21% at the end of last quarter, carried over with its target of 35%.",
     ),
     Walk(
         "Qualified partner conversations",
@@ -747,7 +751,11 @@ def walk(story: Story, key_result: KeyResult, spec: Walk) -> None:
             rng.choice((DONE, DONE, PARTLY, NOT_DONE)) if reflects else "",
             rng.choice(LEARNED) if reflects else "",
             context=(
-                (spec.why, f"{values[0]:g} at the start of the quarter.", spec.tactic)
+                (
+                    spec.why,
+                    spec.baseline or f"{values[0]:g} at the start of the quarter.",
+                    spec.tactic,
+                )
                 if before is None
                 else None
             ),

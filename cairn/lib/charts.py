@@ -118,10 +118,19 @@ class _Frame:
         return round(TOP + (1 - share) * (HEIGHT - TOP - BOTTOM), 1)
 
 
-def _svg(uid: str, css: str, title: str, summary: str, body: list[str]) -> str:
+def _svg(
+    uid: str,
+    css: str,
+    title: str,
+    summary: str,
+    body: list[str],
+    *,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
+        f'viewBox="0 0 {width} {height}" width="100%" role="img" '
         f'aria-labelledby="{uid}-title {uid}-desc" font-family="system-ui, sans-serif" '
         f'font-size="11">'
         f'<title id="{uid}-title">{escape(title)}</title>'
@@ -398,3 +407,195 @@ def _confidence_summary(
     if highest > max(first, last):
         sentence += " " + _("It peaked at %(level)s in between.") % {"level": level(highest)}
     return sentence
+
+
+# Calibration (issue 6): forecasts against outcomes ---------------------------------------------
+
+CALIBRATION_SIZE = 320
+CAL_LEFT, CAL_RIGHT, CAL_TOP, CAL_BOTTOM = 52, 16, 16, 44
+FORECAST = "#2f6b57"
+
+
+@dataclass(frozen=True)
+class CalibrationPoint:
+    """One band of forecasts: its mean forecast and the share that came true (both 0-1),
+    how many forecasts it holds, and its name ("7-8")."""
+
+    forecast: float
+    observed: float
+    count: int
+    label: str
+
+
+def _percent(value: float) -> str:
+    return _("%(value)s%%") % {"value": number_format(round(value * 100))}
+
+
+def calibration_summary(points: Sequence[CalibrationPoint]) -> str:
+    """One sentence: how many forecasts, how confident on average, how many came true."""
+    total = sum(point.count for point in points)
+    if not total:
+        return _("No forecasts to compare with outcomes yet.")
+    forecast = math.fsum(p.forecast * p.count for p in points) / total
+    observed = math.fsum(p.observed * p.count for p in points) / total
+    return _(
+        "%(count)s forecasts said %(forecast)s on average; %(observed)s came true. Points "
+        "on the diagonal are perfectly calibrated, below it over-confident, above it "
+        "under-confident."
+    ) % {
+        "count": number_format(total),
+        "forecast": _percent(forecast),
+        "observed": _percent(observed),
+    }
+
+
+def calibration_chart(
+    points: Sequence[CalibrationPoint],
+    *,
+    title: str = "",
+    uid: str = "calibration-chart",
+    summary: str = "",
+) -> Chart:
+    """Forecast (x) against observed rate (y), both 0-100%, one circle per band sized by
+    its number of forecasts, over the diagonal of perfect calibration. A point below the
+    diagonal came true less often than forecast: over-confidence."""
+    size = CALIBRATION_SIZE
+    summary = summary or calibration_summary(points)
+    inner_w = size - CAL_LEFT - CAL_RIGHT
+    inner_h = size - CAL_TOP - CAL_BOTTOM
+
+    def x(value: float) -> float:
+        return round(CAL_LEFT + min(max(value, 0.0), 1.0) * inner_w, 1)
+
+    def y(value: float) -> float:
+        return round(CAL_TOP + (1 - min(max(value, 0.0), 1.0)) * inner_h, 1)
+
+    base = size - CAL_BOTTOM
+    body = [f'<rect x="0" y="0" width="{size}" height="{size}" fill="#ffffff"/>']
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        body.append(_line(CAL_LEFT, y(tick), size - CAL_RIGHT, y(tick), GRID, "chart__grid"))
+        body.append(_line(x(tick), CAL_TOP, x(tick), base, GRID, "chart__grid"))
+        body.append(_text(CAL_LEFT - 6, y(tick) + 4, _percent(tick), "end"))
+        body.append(_text(x(tick), base + 14, _percent(tick), "middle"))
+    body.append(
+        _text(
+            CAL_LEFT + inner_w / 2,
+            base + 32,
+            _("Forecast (mean confidence of the band)"),
+            "middle",
+            "chart__muted",
+        )
+    )
+    body.append(
+        f'<text x="14" y="{CAL_TOP + inner_h / 2}" text-anchor="middle" fill="#1d2521" '
+        f'class="chart__muted" transform="rotate(-90 14 {CAL_TOP + inner_h / 2})">'
+        f"{escape(_('Came true'))}</text>"
+    )
+    body.append(_line(x(0), y(0), x(1), y(1), IDEAL, "chart__diagonal", "4 4"))
+    body.append(_text(x(0.97), y(0.97) + 16, _("perfect calibration"), "end", "chart__muted"))
+    most = max((point.count for point in points), default=0)
+    for point in points:
+        if point.count <= 0:
+            continue
+        radius = round(4 + 10 * math.sqrt(point.count / most), 1)
+        label = _(
+            "Confidence %(band)s: forecast %(forecast)s, %(observed)s came true "
+            "(%(count)s forecasts)"
+        ) % {
+            "band": point.label,
+            "forecast": _percent(point.forecast),
+            "observed": _percent(point.observed),
+            "count": number_format(point.count),
+        }
+        body.append(
+            f'<circle class="chart__band" cx="{x(point.forecast)}" cy="{y(point.observed)}" '
+            f'r="{radius}" fill="{FORECAST}" fill-opacity="0.55" stroke="{FORECAST}" '
+            f'stroke-width="1.5"><title>{escape(label)}</title></circle>'
+        )
+    return Chart(
+        _svg(
+            uid,
+            "chart--calibration",
+            title or _("Calibration"),
+            summary,
+            body,
+            width=size,
+            height=size,
+        ),
+        summary,
+    )
+
+
+def brier_trend_chart(
+    points: Sequence[tuple[dt.date, float]],
+    *,
+    names: dict[dt.date, str] | None = None,
+    title: str = "",
+    uid: str = "brier-trend-chart",
+    fmt_date: Callable[[dt.date], str] = default_date,
+) -> Chart:
+    """The Brier score of each closed period (at its last day) over time, against the 0.25
+    that always forecasting 5 of 10 earns. Lower is better."""
+    points = sorted(points, key=lambda p: p[0])
+    names = names or {}
+
+    def name(day: dt.date) -> str:
+        return names.get(day) or fmt_date(day)
+
+    def score(value: float) -> str:
+        return number_format(round(value, 2), decimal_pos=2)
+
+    if not points:
+        summary = _("No closed period has enough forecasts yet.")
+    elif len(points) == 1:
+        summary = _("The Brier score was %(score)s in %(period)s; lower is better.") % {
+            "score": score(points[0][1]),
+            "period": name(points[0][0]),
+        }
+    else:
+        summary = _(
+            "The Brier score went from %(first)s in %(first_period)s to %(last)s in "
+            "%(last_period)s; lower is better, 0.25 is what always saying 5 of 10 earns."
+        ) % {
+            "first": score(points[0][1]),
+            "first_period": name(points[0][0]),
+            "last": score(points[-1][1]),
+            "last_period": name(points[-1][0]),
+        }
+    days = [day for day, _v in points] or [dt.date.today()]
+    high = max([0.5, *(value for _d, value in points)])
+    first, last = min(days), max(days)
+    if first == last:
+        # One period: in the middle of a quarter's width.
+        first, last = first - dt.timedelta(days=45), last + dt.timedelta(days=45)
+    frame = _Frame(first, last, 0.0, high)
+    body = [f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>']
+    for value in nice_ticks(0.0, high):
+        body.append(_line(LEFT, frame.y(value), WIDTH - RIGHT, frame.y(value), GRID, "chart__grid"))
+        body.append(_text(LEFT - 6, frame.y(value) + 4, score(value), "end"))
+    body.append(
+        _line(LEFT, frame.y(0.25), WIDTH - RIGHT, frame.y(0.25), TARGET, "chart__reference", "8 4")
+    )
+    body.append(
+        _text(
+            WIDTH - RIGHT - 4, frame.y(0.25) - 5, _("always 5 of 10: 0.25"), "end", "chart__muted"
+        )
+    )
+    base = HEIGHT - BOTTOM
+    body.append(_line(LEFT, base, WIDTH - RIGHT, base, GRID, "chart__axis"))
+    # The periods' names under the first and the last point (the others in their titles).
+    if points:
+        body.append(
+            _text(
+                frame.x(points[0][0]),
+                base + 16,
+                name(points[0][0]),
+                "middle" if len(points) == 1 else "start",
+            )
+        )
+    if len(points) > 1:
+        body.append(_text(frame.x(points[-1][0]), base + 16, name(points[-1][0]), "end"))
+    body += _series(frame, points, lambda p: f"{name(p[0])}: {score(p[1])}", "chart__line")
+    return Chart(
+        _svg(uid, "chart--trend", title or _("Brier score over time"), summary, body), summary
+    )

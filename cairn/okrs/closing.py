@@ -17,8 +17,12 @@ from cairn.orgs.models import Period, PeriodState, Team, TeamClosure
 
 
 class PeriodClosed(ValidationError):
-    """A write to something of a closed period: answered 409 by the API, shown as the
-    form's error by the web UI."""
+    """A write to something of a closed period: answered 409 with its message by the API
+    and by the web UI (`okrs.middleware`), never as a form's error: nothing in the input
+    could fix it."""
+
+    # Read by `orgs.forms.attach_errors` (orgs cannot import this): raised on, not shown.
+    answers_the_request = True
 
 
 def _closed_message(period: Period) -> str:

@@ -1,17 +1,19 @@
 """A write that reaches a closed period is answered 409 with the reason, on every page.
 
-Forms that catch ValidationError show the message next to the form already (PeriodClosed is
-one); this answers the paths that do not (buttons, htmx actions) instead of letting the
-exception become a 500.
+Every write path lets PeriodClosed through (forms too: `orgs.forms.attach_errors` raises it
+on, nothing in the input could fix it), and this answers it: the page with the reason, or
+for htmx the message and a reload (htmx swaps no error answer). Never a 500, never a 200.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from cairn.lib.htmx import is_htmx
 from cairn.okrs.closing import PeriodClosed
 
 
@@ -25,7 +27,12 @@ class ClosedPeriodMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, PeriodClosed):
             return None
-        body = render_to_string(
-            "okrs/closed.html", {"message": " ".join(exception.messages)}, request=request
-        )
+        message = " ".join(exception.messages)
+        if is_htmx(request):
+            # htmx swaps no error answer: the page reloads and shows the message on top.
+            messages.error(request, message)
+            response = HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+            response["HX-Refresh"] = "true"
+            return response
+        body = render_to_string("okrs/closed.html", {"message": message}, request=request)
         return HttpResponse(body, status=409)

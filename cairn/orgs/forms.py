@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -26,7 +27,12 @@ from cairn.orgs.models import (
 
 
 def attach_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: field errors next to their fields."""
+    """Put a service's ValidationError on the form: field errors next to their fields.
+
+    A refusal no input could fix (a write to a closed period, `okrs.closing.PeriodClosed`)
+    is raised on instead, for the page to answer it with its status (409)."""
+    if getattr(error, "answers_the_request", False):
+        raise error
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
             form.add_error(name if name in form.fields else None, errors)
@@ -187,8 +193,13 @@ class PeriodForm(forms.Form):
     )
     start = forms.DateField(label=_("Start"), widget=_date_input())
     end = forms.DateField(label=_("End"), widget=_date_input())
+    # Closing is not a state to pick here: it locks the period's OKRs and lives on the
+    # period's checklist, as reopening (with a reason) does.
     state = forms.ChoiceField(
-        label=_("State"), choices=PeriodState.choices, initial=PeriodState.PLANNING
+        label=_("State"),
+        choices=[(v, label) for v, label in PeriodState.choices if v != PeriodState.CLOSED],
+        initial=PeriodState.PLANNING,
+        help_text=_("To close a period, use its closing checklist."),
     )
 
     def __init__(self, *args: Any, period: Period | None = None, **kwargs: Any) -> None:
@@ -204,6 +215,8 @@ class PeriodForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        if period is not None and period.state == PeriodState.CLOSED:
+            del self.fields["state"]
 
 
 def _time_zones() -> list[tuple[str, str]]:
@@ -231,8 +244,22 @@ class OrganizationForm(forms.Form):
         ),
     )
     default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    achieved_threshold = forms.DecimalField(
+        label=_("A key result counts as achieved at score"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("1.00"),
+        decimal_places=2,
+        max_digits=3,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        help_text=_(
+            "From 0.01 to 1.00; 0.70 is the common rule. Confidence calibration scores every "
+            "confidence check-in against it. Left empty, it stays as it is."
+        ),
+    )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        self.organization = organization
         kwargs.setdefault(
             "initial",
             {
@@ -242,9 +269,14 @@ class OrganizationForm(forms.Form):
                 "checkin_cadence": organization.checkin_cadence,
                 "checkin_weekday": organization.checkin_weekday,
                 "default_language": organization.default_language,
+                "achieved_threshold": organization.achieved_threshold,
             },
         )
         super().__init__(*args, **kwargs)
+
+    def clean_achieved_threshold(self) -> Decimal:
+        value: Decimal | None = self.cleaned_data.get("achieved_threshold")
+        return self.organization.achieved_threshold if value is None else value
 
 
 class MySettingsForm(forms.Form):

@@ -125,6 +125,7 @@ FIELD_LABELS: Mapping[str, Any] = {
     "checkin_cadence": gettext_lazy("check-in cadence"),
     "checkin_weekday": gettext_lazy("check-in day"),
     "default_language": gettext_lazy("default language"),
+    "achieved_threshold": gettext_lazy("achieved-at score"),
 }
 
 # Stored values of choice fields, shown by their (translated) labels.
@@ -203,6 +204,11 @@ def _sentence(
         if event.action == Action.REMOVED:
             return _("removed %(person)s") % {"person": shown(old)}
         return _("added %(person)s") % {"person": shown(new)}
+    if name == "closed_for":
+        # A team closing the period for its own OKRs, or an admin reopening that.
+        if _is_empty(new):
+            return _("reopened it for %(team)s") % {"team": shown(old)}
+        return _("closed it for %(team)s") % {"team": shown(new)}
     if name == "aligned_to":
         if event.action == Action.REMOVED or _is_empty(new):
             return _("removed alignment to %(parent)s") % {"parent": shown(old)}

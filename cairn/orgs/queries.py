@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from cairn.orgs.models import Member, Organization, Period, Team, User
+from cairn.orgs.models import Member, Organization, Period, Team, TeamClosure, User
 
 
 @dataclass
@@ -75,7 +75,18 @@ def team_members(team: Team) -> QuerySet[Member]:
 
 
 def periods(organization: Organization) -> QuerySet[Period]:
-    return Period.objects.in_org(organization).order_by("-start", "-end")
+    """With who closed each (the whole period, and teams for their own OKRs): two queries."""
+    return (
+        Period.objects.in_org(organization)
+        .select_related("closed_by__user")
+        .prefetch_related(
+            Prefetch(
+                "team_closures",
+                queryset=TeamClosure.objects.select_related("team").order_by("team__name"),
+            )
+        )
+        .order_by("-start", "-end")
+    )
 
 
 def user_exists(email: str) -> bool:

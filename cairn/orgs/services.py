@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import zoneinfo
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -493,6 +494,7 @@ ORGANIZATION_FIELDS = (
     "checkin_cadence",
     "checkin_weekday",
     "default_language",
+    "achieved_threshold",
 )
 
 
@@ -531,6 +533,14 @@ def update_organization(
         code for code, _name in settings.LANGUAGES
     }:
         errors["default_language"] = _("Choose one of the available languages.")
+    if "achieved_threshold" in fields:
+        try:
+            threshold = Decimal(str(fields["achieved_threshold"])).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            threshold = Decimal(-1)
+        if not Decimal("0.01") <= threshold <= Decimal("1.00"):
+            errors["achieved_threshold"] = _("Choose a score from 0.01 to 1.00.")
+        fields["achieved_threshold"] = threshold
     if errors:
         raise ValidationError(errors)
     before = history.snapshot(organization, ORGANIZATION_FIELDS)

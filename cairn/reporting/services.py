@@ -279,7 +279,7 @@ def _continue_alignments(actor: Member, old: Objective, new: Objective) -> None:
             if parent_objective is not None:
                 parent_objective = parent_objective.continued_into.filter(period=new.period).first()
             else:
-                parent_key_result = parent_key_result.continued_into.filter(  # type: ignore[union-attr]
+                parent_key_result = parent_key_result.continued_into.filter(  # type: ignore[union-attr,misc]
                     objective__period=new.period
                 ).first()
             if parent_objective is None and parent_key_result is None:
@@ -357,8 +357,10 @@ def carry_over(
         _continue_alignments(actor, objective, new)
         _note(actor, "objective", objective, f"{new.title} ({label})")
 
-    continued = {
-        kr.continued_from_id: kr for kr in new.key_results.filter(continued_from__isnull=False)
+    continued: dict[int, KeyResult] = {
+        kr.continued_from_id: kr
+        for kr in new.key_results.filter(continued_from__isnull=False)
+        if kr.continued_from_id is not None
     }
     for key_result in chosen:
         if key_result.pk in continued:

@@ -270,7 +270,7 @@ def crawl(
         for as_htmx in htmx:
             headers = {"HX-Request": "true"} if as_htmx else {}
             response = client.get(url, headers=headers)
-            body = response.content.decode(errors="replace")
+            body = response_text(response)
             result.responses[(url, as_htmx)] = (response.status_code, body)
             if not follow:
                 continue
@@ -286,6 +286,40 @@ def crawl(
                     seen.add(key(target))
                     queue.append(target)
     return result
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def response_text(response: Any) -> str:
+    """A response's body as text; a spreadsheet (the report's XLSX export) as the text of
+    its cells, which its zip would hide from a marker search."""
+    if response.get("Content-Type", "").startswith(XLSX) and response.status_code == 200:
+        from cairn.reporting.exports import as_text
+
+        return as_text(response.content, "xlsx")
+    return response.content.decode(errors="replace")
+
+
+def report_urls(organization: Organization, teams_in: Period | None = None) -> list[str]:
+    """The period reports of the organization with their CSV, XLSX and JSON exports for
+    every period, and of every team (page and JSON: the same report, one file format is
+    enough) for `teams_in` (each period when None); the calibration page for all periods,
+    each period and each team (issue 6)."""
+    slug = organization.slug
+    base = f"/o/{slug}/"
+    periods = list(Period.objects.filter(organization=organization).order_by("start"))
+    teams = list(Team.objects.filter(organization=organization).order_by("name"))
+    urls = [f"{base}calibration/"]
+    for period in periods:
+        report = f"{base}periods/{period.uid}/report"
+        urls += [f"{report}/", f"{report}.csv", f"{report}.xlsx", f"{report}.json"]
+        if teams_in is None or teams_in.pk == period.pk:
+            for team in teams:
+                urls += [f"{report}/?team={team.uid}", f"{report}.json?team={team.uid}"]
+        urls.append(f"{base}calibration/?period={period.uid}")
+    urls += [f"{base}calibration/?team={team.uid}" for team in teams]
+    return urls
 
 
 def markers_in(

@@ -84,6 +84,7 @@ from cairn.testing.leaks import (
     error_shapes,
     foreign_urls,
     non_confirmation,
+    report_urls,
     statuses,
     uid_index,
     uid_kinds,
@@ -614,6 +615,8 @@ def seeds(built: Built) -> list[str]:
         ]
     urls += [reverse("checkins:key_result", args=[slug, kr.uid]) for kr in built.key_results]
     urls += [reverse("alignment:dependency", args=[slug, d.uid]) for d in built.dependencies]
+    # The period reports, their exports (XLSX read as text) and calibration (issue 6).
+    urls += report_urls(built.organization, built.periods[0])
     return urls
 
 

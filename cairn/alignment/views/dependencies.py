@@ -105,7 +105,7 @@ def _objective_context(member: Member, objective: Objective) -> dict[str, Any]:
         "objective": objective,
         "dependencies": queries.objective_dependencies(member, objective),
         "over_optimistic": queries.over_optimistic_key_results(member, objective),
-        "can_ask": can_edit_objective(member, objective),
+        "can_ask": can_edit_objective(member, objective) and not objective.is_closed,
         "my_team_ids": team_ids_of(member),
         "today": org_today(member),
     }
@@ -184,7 +184,9 @@ def _detail_context(
     refusal: str = "",
 ) -> dict[str, Any]:
     moves = []
-    for state in services.moves_for(member, dependency):
+    # A closed period's requests are read-only: no moves, edits or comments are offered.
+    closed = dependency.objective.is_closed
+    for state in [] if closed else services.moves_for(member, dependency):
         form = move_form if move_form is not None and move_form["state"].value() == state else None
         moves.append(
             Move(
@@ -204,7 +206,9 @@ def _detail_context(
         "failed_move": move_form["state"].value() if move_form is not None else "",
         "comment_form": comment_form or CommentForm(auto_id="comment-%s"),
         "can_edit": dependency.state in EDITABLE_STATES
-        and can_edit_objective(member, dependency.objective),
+        and can_edit_objective(member, dependency.objective)
+        and not closed,
+        "can_comment": member.can_write and not closed,
         "initiative_visible": queries.initiative_visible(member, dependency),
         "refusal": refusal,
         "today": org_today(member),

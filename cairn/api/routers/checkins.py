@@ -27,6 +27,7 @@ from cairn.api.common import Page, check_fresh, paginate
 from cairn.api.errors import Conflict, Error
 from cairn.api.schemas_checkins import (
     CREATE_EXAMPLE,
+    RESULT_EXAMPLE,
     BlockerFilters,
     BlockerOut,
     CheckInFilters,
@@ -38,10 +39,12 @@ from cairn.api.schemas_checkins import (
 )
 from cairn.checkins import queries, services
 from cairn.checkins.models import CheckIn
-from cairn.checkins.queries import BlockerRow, InboxRow, NextSync
+from cairn.checkins.queries import BlockerRow, InboxRow, MissingResult, NextSync
 from cairn.lib import rhythm
 from cairn.lib.numbers import tidy
+from cairn.okrs.closing import PeriodClosed
 from cairn.okrs.models import KeyResult, ObjectiveTeam
+from cairn.okrs.queries import Signals
 from cairn.orgs.access import key_result_for, period_for, require_admin, require_writer, team_for
 from cairn.orgs.models import Member
 
@@ -62,6 +65,12 @@ FIELD_NAMES = {
     "context_why": "context.why",
     "context_baseline": "context.baseline",
     "context_tactic": "context.tactic",
+    "result_value": "result.value",
+    "result_score": "result.score",
+    "result_override_reason": "result.override_reason",
+    "result_worked": "result.worked",
+    "result_did_not_work": "result.did_not_work",
+    "result_learned": "result.learned",
 }
 
 # 400, 401, 403, 404, 422 and 429 in the one error shape are documented for every operation
@@ -107,6 +116,9 @@ def _updated_at(check_in: CheckIn) -> dt.datetime:
 
 def _invalid(exc: ValidationError) -> Status[dict[str, Any]]:
     """A service's errors, keyed as the API writes the fields, in the one error shape."""
+    if isinstance(exc, PeriodClosed):
+        # Not bad input: the period is read-only (409 `period_closed`, `api.errors`).
+        raise exc
     if not hasattr(exc, "error_dict"):
         return Status(422, {"detail": " ".join(exc.messages), "code": "invalid", "field": None})
     errors: dict[str, list[str]] = {}
@@ -170,6 +182,17 @@ def check_in_out(check_in: CheckIn) -> dict[str, Any]:
             "why": check_in.context_why,
             "baseline": check_in.context_baseline,
             "tactic": check_in.context_tactic,
+        }
+    if check_in.has_result:
+        assert check_in.result_value is not None and check_in.result_score is not None
+        out["result"] = {
+            "value": _number(check_in.result_value),
+            "score": float(check_in.result_score),
+            "score_overridden": check_in.result_score_overridden,
+            "override_reason": check_in.result_override_reason,
+            "worked": check_in.result_worked,
+            "did_not_work": check_in.result_did_not_work,
+            "learned": check_in.result_learned,
         }
     if check_in.is_blocker and check_in.blocker_resolved_at is not None:
         out["resolution"] = {
@@ -316,9 +339,13 @@ def list_check_ins(
     summary="Check in on a key result",
     description=(
         "Any subset of the sections, at least one: progress, confidence, next_up, reflection "
-        "(on the current Next Up), context; and the insight and blocker flags. Any writer who "
-        "can see the key result may check in on it (a viewer gets a 403). Invalid sections "
-        "are all reported at once in `errors`, keyed by field (`progress.value`)."
+        "(on the current Next Up), context, result; and the insight and blocker flags. Any "
+        "writer who can see the key result may check in on it (a viewer gets a 403). The "
+        "result (final value, score, retrospective) opens two weeks before the period's end "
+        "and stays open until the objective is closed (then every write is a 409 "
+        "`period_closed`); its score is computed from the final value unless the key "
+        "result's owner overrides it with a reason. Invalid sections are all reported at once "
+        "in `errors`, keyed by field (`progress.value`, `result.override_reason`)."
     ),
     openapi_extra={
         "requestBody": {
@@ -327,6 +354,15 @@ def list_check_ins(
                     "examples": {
                         "every section": {"value": CREATE_EXAMPLE},
                         "progress only": {"value": {"progress": {"value": 34}}},
+                        "a result, with the score overridden": {"value": RESULT_EXAMPLE},
+                        "a result, with the computed score": {
+                            "value": {
+                                "result": {
+                                    "value": 182,
+                                    "worked": "Weekly demos with the sales team.",
+                                }
+                            }
+                        },
                         "a blocker": {
                             "value": {
                                 "confidence": {"level": 3, "needs": "Access to the data"},
@@ -369,6 +405,15 @@ def create_check_in(
             why=payload.context.why,
             baseline=payload.context.baseline,
             tactic=payload.context.tactic,
+        )
+    if payload.result is not None:
+        sections["result"] = services.Result(
+            value=payload.result.value,
+            score=payload.result.score,
+            override_reason=payload.result.override_reason,
+            worked=payload.result.worked,
+            did_not_work=payload.result.did_not_work,
+            learned=payload.result.learned,
         )
     try:
         check_in = services.record_check_in(
@@ -414,7 +459,7 @@ def correct_check_in(
         )
     check_fresh(_updated_at(check_in), payload.updated_at)
     changes: dict[str, str] = {}
-    for section in ("progress", "confidence", "next_up", "reflection", "context"):
+    for section in ("progress", "confidence", "next_up", "reflection", "context", "result"):
         given = getattr(payload, section)
         if given is None:
             continue
@@ -514,29 +559,40 @@ def resolve_blocker(request: HttpRequest, check_in_id: str, payload: ResolveIn) 
 # The inbox ----------------------------------------------------------------------------------
 
 
-def _inbox_row(row: InboxRow) -> dict[str, Any]:
-    kr: KeyResult = row.key_result
+def _inbox_key_result(kr: KeyResult, signals: Signals) -> dict[str, Any]:
     objective = kr.objective
     return {
-        "key_result": {
-            "id": str(kr.uid),
-            "title": kr.title,
-            "objective": _ref(objective, objective.title),
-            "period": _ref(objective.period, objective.period.name),
-            "owner": _person(kr.owner),
-            "visibility": kr.visibility,
-            "current_value": _number(kr.current_value),
-            "progress": kr.progress,
-            "confidence": kr.confidence,
-            "next_up_due": kr.next_up_due,
-            "last_check_in_at": kr.last_check_in_at,
-            "staleness": row.signals.staleness.value,
-            "open_blockers": kr.open_blockers,
-        },
+        "id": str(kr.uid),
+        "title": kr.title,
+        "objective": _ref(objective, objective.title),
+        "period": _ref(objective.period, objective.period.name),
+        "owner": _person(kr.owner),
+        "visibility": kr.visibility,
+        "current_value": _number(kr.current_value),
+        "progress": kr.progress,
+        "confidence": kr.confidence,
+        "next_up_due": kr.next_up_due,
+        "last_check_in_at": kr.last_check_in_at,
+        "staleness": signals.staleness.value,
+        "open_blockers": kr.open_blockers,
+    }
+
+
+def _inbox_row(row: InboxRow) -> dict[str, Any]:
+    return {
+        "key_result": _inbox_key_result(row.key_result, row.signals),
         "due": row.due,
         "without_next_up": row.without_next_up,
         "next_up_overdue": row.next_up_overdue,
         "needs_attention": row.needs_attention,
+    }
+
+
+def _missing_result(item: MissingResult) -> dict[str, Any]:
+    return {
+        "key_result": _inbox_key_result(item.key_result, item.signals),
+        "period_end": item.period_end,
+        "period_ended": item.period_ended,
     }
 
 
@@ -575,8 +631,10 @@ def _next_sync(item: NextSync) -> dict[str, Any]:
         "The same inbox as the page: the caller's key results in active periods (those they "
         "own, and those without an owner on objectives they own), needing attention first — "
         "due for a check-in this cadence, without a Next Up, or with an overdue one — then "
-        "those up to date; requests to their teams; next syncs of their teams' shared OKRs; "
-        "the open blockers they raised and those on their teams' key results."
+        "those up to date; the results missing at a period's end (their key results in "
+        "periods whose results are open, from two weeks before the end until the objective "
+        "is closed, with no score yet); requests to their teams; next syncs of their teams' "
+        "shared OKRs; the open blockers they raised and those on their teams' key results."
     ),
 )
 def inbox(request: HttpRequest) -> dict[str, Any]:
@@ -590,6 +648,7 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
         "today": today,
         "window": {"start": start, "end": end},
         "key_results": [_inbox_row(row) for row in (*the_inbox.attention, *the_inbox.caught_up)],
+        "missing_results": [_missing_result(item) for item in the_inbox.missing_results],
         "requests": [_request(dependency) for dependency in the_inbox.requests],
         "next_syncs": [_next_sync(item) for item in the_inbox.next_syncs],
         "my_blockers": [blocker_out(member, row.check_in) for row in the_inbox.my_blockers],

@@ -87,6 +87,10 @@ def _person(member: Member | None) -> dict[str, Any] | None:
     return {"id": str(member.uid), "name": member.name, "email": member.user.email}
 
 
+def _score(key_result: KeyResult) -> float | None:
+    return None if key_result.score is None else float(key_result.score)
+
+
 def _moment(value: dt.datetime, field: str) -> dt.datetime:
     """A moment sent by the client, in UTC; without an offset it is read as UTC."""
     aware = value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
@@ -248,8 +252,46 @@ def _aligned_to(member: Member, objectives: list[Objective]) -> dict[int, list[d
     return result
 
 
+def _continuity(
+    member: Member, items: Sequence[Objective] | Sequence[KeyResult]
+) -> tuple[dict[int, dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+    """What each item was carried over from and into, in two queries: only objectives or key
+    results the caller may see (carry-over keeps visibility, sharing may differ since)."""
+    if not items:
+        return {}, {}
+    is_objective = isinstance(items[0], Objective)
+    visible: QuerySet[Any] = (
+        Objective.objects.visible_to(member).select_related("period")
+        if is_objective
+        else KeyResult.objects.visible_to(member).select_related("objective__period")
+    )
+
+    def ref(item: Any) -> dict[str, Any]:
+        period = item.period if is_objective else item.objective.period
+        return {
+            "id": str(item.uid),
+            "title": item.title,
+            "period": {"id": str(period.uid), "name": period.name},
+        }
+
+    earlier_ids = {item.continued_from_id for item in items if item.continued_from_id}
+    earlier = (
+        {item.pk: ref(item) for item in visible.filter(pk__in=earlier_ids)} if earlier_ids else {}
+    )
+    later: dict[int, list[dict[str, Any]]] = {}
+    for item in visible.filter(continued_from__in=[item.pk for item in items]).order_by(
+        "created_at", "id"
+    ):
+        later.setdefault(item.continued_from_id, []).append(ref(item))
+    return {
+        item.pk: earlier[item.continued_from_id]
+        for item in items
+        if item.continued_from_id in earlier
+    }, later
+
+
 def _objectives_out(member: Member, objectives: list[Objective]) -> list[dict[str, Any]]:
-    """The representation of `objectives`, in five queries whatever their number."""
+    """The representation of `objectives`, in seven queries whatever their number."""
     prefetch_related_objects(
         objectives,
         Prefetch("team_links", queryset=ObjectiveTeam.objects.select_related("team")),
@@ -259,6 +301,7 @@ def _objectives_out(member: Member, objectives: list[Objective]) -> list[dict[st
         ),
     )
     aligned = _aligned_to(member, objectives) if objectives else {}
+    continued_from, continued_into = _continuity(member, objectives)
     organization = member.organization
     today = organization.today()
     out = []
@@ -283,16 +326,22 @@ def _objectives_out(member: Member, objectives: list[Objective]) -> list[dict[st
                 "aligned_to": aligned.get(objective.pk, []),
                 "progress": progress.value,
                 "pace": progress.pace.value if progress.pace else None,
+                # Over the same visible key results as progress: one score, shared OKRs too.
+                "score": queries.objective_score(key_results),
                 "key_results": [
                     {
                         "id": str(kr.uid),
                         "title": kr.title,
                         "progress": kr.progress,
+                        "score": _score(kr),
                         "confidence": kr.confidence,
                         "staleness": queries.staleness_for(kr, organization, today),
                     }
                     for kr in key_results
                 ],
+                "closed": objective.is_closed,
+                "continued_from": continued_from.get(objective.pk),
+                "continued_into": continued_into.get(objective.pk, []),
                 "can_edit": can_edit_objective(member, objective),
                 "created_at": objective.created_at,
                 "updated_at": objective.updated_at,
@@ -538,12 +587,13 @@ def _key_results_qs(member: Member, *, gated: bool = True) -> QuerySet[KeyResult
 
 
 def _key_results_out(member: Member, key_results: list[KeyResult]) -> list[dict[str, Any]]:
-    """The representation of `key_results` (read with `_key_results_qs`), in three queries."""
+    """The representation of `key_results` (read with `_key_results_qs`), in five queries."""
     prefetch_related_objects(
         key_results,
         Prefetch("shared_with", queryset=Member.objects.select_related("user")),
         "objective__team_links",
     )
+    continued_from, continued_into = _continuity(member, key_results)
     organization = member.organization
     today = organization.today()
     out = []
@@ -576,12 +626,17 @@ def _key_results_out(member: Member, key_results: list[KeyResult]) -> list[dict[
                 "staleness": queries.staleness_for(kr, organization, today),
                 "open_blockers": kr.open_blockers,
                 "last_check_in_at": kr.last_check_in_at,
+                "score": _score(kr),
+                "scored_at": kr.scored_at,
                 "context": {
                     "why": kr.context_why,
                     "baseline": kr.context_baseline,
                     "tactic": kr.context_tactic,
                     "outdated": kr.context_outdated,
                 },
+                "closed": kr.objective.is_closed,
+                "continued_from": continued_from.get(kr.pk),
+                "continued_into": continued_into.get(kr.pk, []),
                 "can_edit": can_edit_key_result(member, kr),
                 "created_at": kr.created_at,
                 "updated_at": kr.updated_at,

@@ -17,7 +17,7 @@ from cairn.api.auth import member_of
 from cairn.api.common import Page, PageParams, PersonRef, Ref, paginate
 from cairn.orgs import queries
 from cairn.orgs.access import other_member_for, period_for, team_for
-from cairn.orgs.models import Member, Period, Team
+from cairn.orgs.models import Member, Period, Team, TeamClosure
 
 router = Router(tags=["organization"])
 
@@ -80,6 +80,12 @@ def me(request: HttpRequest) -> dict[str, Any]:
 # Periods -------------------------------------------------------------------------------------
 
 
+class TeamClosureOut(Schema):
+    team: Ref
+    closed_at: dt.datetime
+    closed_by: PersonRef | None = None
+
+
 class PeriodOut(Schema):
     id: str
     name: str
@@ -87,6 +93,14 @@ class PeriodOut(Schema):
     start: dt.date
     end: dt.date = Field(description="The last day of the period (inclusive).")
     state: PeriodStateName
+    closed_at: dt.datetime | None = Field(
+        None, description="When the whole period was closed (its OKRs are then read-only)."
+    )
+    closed_by: PersonRef | None = None
+    team_closures: list[TeamClosureOut] = Field(
+        default_factory=list,
+        description="Teams that closed the period for their own OKRs (see the checklist).",
+    )
 
     model_config = {
         "json_schema_extra": {
@@ -98,6 +112,19 @@ class PeriodOut(Schema):
                     "start": "2026-10-01",
                     "end": "2026-12-31",
                     "state": "active",
+                    "closed_at": None,
+                    "closed_by": None,
+                    "team_closures": [
+                        {
+                            "team": {"id": EXAMPLE_TEAM_ID, "name": "Product"},
+                            "closed_at": "2027-01-04T10:00:00Z",
+                            "closed_by": {
+                                "id": EXAMPLE_MEMBER_ID,
+                                "name": "Mia Chen",
+                                "email": "mia@acme.example",
+                            },
+                        }
+                    ],
                 }
             ]
         }
@@ -109,7 +136,21 @@ class PeriodFilters(Schema):
     kind: PeriodKindName | None = Field(None, description="Only periods of this kind.")
 
 
+def _periods(queryset: QuerySet[Period]) -> QuerySet[Period]:
+    """Periods with who closed them (the whole period and teams), in two queries for any
+    number."""
+    return queryset.select_related("closed_by__user").prefetch_related(
+        Prefetch(
+            "team_closures",
+            queryset=TeamClosure.objects.select_related("team", "closed_by__user").order_by(
+                "team__name", "id"
+            ),
+        )
+    )
+
+
 def _period(period: Period) -> dict[str, Any]:
+    """A period loaded through `_periods`."""
     return {
         "id": str(period.uid),
         "name": period.name,
@@ -117,6 +158,16 @@ def _period(period: Period) -> dict[str, Any]:
         "start": period.start,
         "end": period.end,
         "state": period.state,
+        "closed_at": period.closed_at,
+        "closed_by": _person(period.closed_by),
+        "team_closures": [
+            {
+                "team": {"id": str(closure.team.uid), "name": closure.team.name},
+                "closed_at": closure.closed_at,
+                "closed_by": _person(closure.closed_by),
+            }
+            for closure in period.team_closures.all()
+        ],
     }
 
 
@@ -130,7 +181,7 @@ def list_periods(
     request: HttpRequest, filters: Query[PeriodFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     member = member_of(request)
-    periods = Period.objects.in_org(member.organization).order_by("start", "end", "id")
+    periods = _periods(Period.objects.in_org(member.organization)).order_by("start", "end", "id")
     if filters.state:
         periods = periods.filter(state=filters.state)
     if filters.kind:
@@ -142,7 +193,8 @@ def list_periods(
 
 @router.get("/periods/{period_id}", response=PeriodOut, summary="One period")
 def get_period(request: HttpRequest, period_id: str) -> dict[str, Any]:
-    return _period(period_for(member_of(request), period_id))
+    period = period_for(member_of(request), period_id)
+    return _period(_periods(Period.objects.filter(pk=period.pk)).get())
 
 
 # Teams ---------------------------------------------------------------------------------------

@@ -213,7 +213,8 @@ def test_a_milestone_takes_true_or_false(
         ({"confidence": {"level": "high"}}, "confidence.level"),
         ({"next_up": {"plan": "x", "due": "next week"}}, "next_up.due"),
         ({"reflection": {"learned": "no outcome"}}, "reflection.outcome"),
-        ({"result": {"score": 0.7}}, "result"),
+        ({"result": {"score": 0.7}}, "result.value"),
+        ({"results": {"value": 1}}, "results"),
         ({"progress": {"value": 1, "comment": "nul\x00"}}, "progress.comment"),
     ],
 )
@@ -564,5 +565,5 @@ def test_the_openapi_schema_has_the_issues_check_in_as_the_example_of_the_create
     assert content["examples"]["every section"]["value"] == CREATE_EXAMPLE
     assert set(CREATE_EXAMPLE) == {*SECTIONS, "insight", "blocker"}
     body = schema["components"]["schemas"]["CheckInIn"]
-    assert "result" not in body["properties"] and body["additionalProperties"] is False
+    assert "result" in body["properties"] and body["additionalProperties"] is False
     assert set(post["responses"]) >= {201, 422}

@@ -161,6 +161,7 @@ def test_an_objective_reads_in_the_products_words_with_opaque_ids(
             "id": str(kr.uid),
             "title": kr.title,
             "progress": 0,
+            "score": None,
             "confidence": None,
             "staleness": body["key_results"][0]["staleness"],
         }

@@ -80,6 +80,9 @@ def test_everyone_in_the_organization_reads_its_periods(
             "start": "2026-10-01",
             "end": "2026-12-31",
             "state": "active",
+            "closed_at": None,
+            "closed_by": None,
+            "team_closures": [],
         }
     ]
     assert (body["limit"], body["offset"], body["next_offset"]) == (50, 0, None)

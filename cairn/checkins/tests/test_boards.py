@@ -17,6 +17,7 @@ from cairn.conftest import World
 from cairn.okrs import services as okr_services
 from cairn.okrs.models import KeyResult, Objective
 from cairn.orgs import services as org_services
+from cairn.reporting import services as reporting
 
 pytestmark = pytest.mark.django_db
 
@@ -294,8 +295,8 @@ def test_the_insights_library_is_per_period(
         name="2026 Q3",
         start=dt.date(2026, 7, 1),
         end=dt.date(2026, 9, 30),
-        state="closed",
     )
+    reporting.close_period(period=earlier, actor=world.admin)
     assert "Q4-INSIGHT" in member_client.get(insights_url(world)).content.decode()
     html = member_client.get(insights_url(world, period=str(earlier.uid))).content.decode()
     assert "Q4-INSIGHT" not in html

@@ -39,7 +39,8 @@ def sync_url(member: Member, objective: Objective) -> str:
 
 
 def _can_record(member: Member, objective: Objective) -> bool:
-    return member.can_write and can_edit_objective(member, objective)
+    # A closed period's objective takes no more syncs (the service refuses too).
+    return member.can_write and can_edit_objective(member, objective) and not objective.is_closed
 
 
 def _require_recorder(member: Member, objective: Objective) -> None:

@@ -31,6 +31,7 @@ from cairn.checkins.models import CheckIn, Outcome
 from cairn.lib import charts, rhythm
 from cairn.okrs import queries
 from cairn.okrs.models import Initiative, KeyResult
+from cairn.okrs.queries import continuity
 from cairn.okrs.views.common import is_htmx, org_today, render_form
 from cairn.okrs.views.objectives import objective_sections
 from cairn.orgs.access import (
@@ -137,6 +138,8 @@ def story_context(member: Member, kr: KeyResult) -> dict[str, Any]:
         .order_by("-at", "-id")
     )
     live = [c for c in check_ins if not c.is_deleted]
+    # The latest live Result is the one the key result's score rolled up from.
+    result = next((c for c in live if c.has_result), None)
     progress_points = [
         (timezone.localdate(c.at), float(c.progress_value))
         for c in reversed(live)
@@ -182,6 +185,7 @@ def story_context(member: Member, kr: KeyResult) -> dict[str, Any]:
         "next_up": next_up,
         "next_up_overdue": bool(kr.next_up_due and kr.next_up_due < today),
         "open_blockers": [c for c in live if c.is_open_blocker],
+        "result": result,
         "staleness": staleness.value,
         "staleness_label": queries.STALENESS_LABELS[staleness],
         "staleness_help": queries.STALENESS_HELP[staleness],
@@ -200,12 +204,16 @@ def key_result_page(request: HttpRequest, member: Member, key_result: uuid.UUID)
     ):
         # The gate already loaded the objective with its owning teams: no query per row.
         initiative.objective = kr.objective
-        initiatives.append((initiative, can_edit_initiative(member, initiative)))
+        editable = can_edit_initiative(member, initiative) and not kr.objective.is_closed
+        initiatives.append((initiative, editable))
     context = {
         "member": member,
         "nav": "home",
         **story_context(member, kr),
-        "can_edit": can_edit_key_result(member, kr),
+        # A closed period's key result is read-only: no edit buttons (the services refuse).
+        "can_edit": can_edit_key_result(member, kr) and not kr.objective.is_closed,
+        "read_only": continuity.read_only(kr.objective),
+        "continuity": continuity.of_key_result(member, kr),
         "initiatives": initiatives,
         "down": queries.alignment_down(member, key_result=kr),
         "history": queries.history_lines(member, "key_result", kr.uid),
@@ -264,11 +272,16 @@ def check_in_new(request: HttpRequest, member: Member, key_result: uuid.UUID) ->
     # see the key result may check in on it, not only its owner or the owning teams.
     require_writer(member)
     previous = services.current_next_up(kr)
+    results_open = services.results_are_open(kr, services.org_today(member.organization))
     form = CheckInForm(
         request.POST or None,
         key_result=kr,
         previous=previous,
         default_due=services.default_next_up_due(member.organization),
+        results_open=results_open,
+        # The score is computed from the final value; only who may edit the key result may
+        # override it (the service's rule), so only they are offered the field.
+        can_override=can_edit_key_result(member, kr),
         # Several forms may be open on one page (rows, the inbox): ids must not collide.
         auto_id=f"ci_{kr.uid.hex[:8]}_%s",
     )
@@ -288,6 +301,7 @@ def check_in_new(request: HttpRequest, member: Member, key_result: uuid.UUID) ->
         "key_result": kr,
         "objective": kr.objective,
         "previous": previous,
+        "score_now": services.computed_score(kr, kr.current_value) if results_open else None,
         "action": action,
         "place": place,
         "cancel_url": key_result_url(member, kr),

@@ -112,19 +112,23 @@ def test_a_closed_previous_quarter_an_active_current_one_and_the_next_in_plannin
     demo: Any,
 ) -> None:
     periods = list(Period.objects.in_org(demo.organization).order_by("start"))
+    # Two closed quarters, so that the calibration trend has two points (closed.py).
     assert [(p.name, p.state) for p in periods] == [
+        ("2025 Q4", PeriodState.CLOSED),
         ("2026 Q1", PeriodState.CLOSED),
         ("2026 Q2", PeriodState.ACTIVE),
         ("2026 Q3", PeriodState.PLANNING),
     ]
-    assert periods[1].contains_day(TODAY)
-    assert periods[1].following() == periods[2]
+    assert periods[2].contains_day(TODAY)
+    assert periods[2].following() == periods[3]
     assert Objective.objects.filter(period=periods[0]).exists()
+    assert Objective.objects.filter(period=periods[1]).exists()
 
 
 def test_the_quarters_follow_todays_date_across_a_year_end() -> None:
     demo = load_demo(today=dt.date(2027, 1, 3))
-    assert demo.previous.name == "2026 Q4" and demo.current.name == "2027 Q1"
+    assert demo.earlier.name == "2026 Q3" and demo.previous.name == "2026 Q4"
+    assert demo.current.name == "2027 Q1"
     assert demo.upcoming.name == "2027 Q2"
 
 

@@ -14,7 +14,13 @@ from cairn.okrs.models import (
     Objective,
     ObjectiveTeam,
 )
-from cairn.okrs.queries.common import ProgressView, Signals, objective_progress, visible_key_results
+from cairn.okrs.queries.common import (
+    ProgressView,
+    Signals,
+    objective_progress,
+    objective_score,
+    visible_key_results,
+)
 from cairn.orgs.models import Member, Organization, Team
 
 
@@ -28,6 +34,8 @@ class ObjectiveCard:
     signals: list[Signals] = field(default_factory=list)
     # Set by `filter_cards`: only these key results are listed on the card.
     shown: rhythm.Staleness | None = None
+    # The weighted mean of the visible key results' scores (None before any is scored).
+    score: float | None = None
 
     @property
     def open_blockers(self) -> int:
@@ -59,6 +67,7 @@ def card_for(
         owner_teams=teams,
         key_results=key_results,
         progress=ProgressView.of(objective_progress(key_results), objective.period, today),
+        score=objective_score(key_results),
         signals=(
             [Signals.of(kr, organization, today) for kr in key_results] if organization else []
         ),
@@ -83,6 +92,7 @@ def filter_cards(cards: list[ObjectiveCard], state: rhythm.Staleness | None) -> 
                     progress=card.progress,
                     signals=matching,
                     shown=state,
+                    score=card.score,
                 )
             )
     return kept

@@ -193,3 +193,12 @@ def objective_progress(key_results: Iterable[KeyResult]) -> float | None:
     """The weighted mean over the key results given: callers pass only those the viewing
     member can see, so that a private key result cannot be inferred from the roll-up."""
     return progress_maths.objective_progress((kr.progress, float(kr.weight)) for kr in key_results)
+
+
+def objective_score(key_results: Iterable[KeyResult]) -> float | None:
+    """The objective's score: the weighted mean of the scores of the key results given that
+    have one (`progress.objective_score`). As for progress, callers pass only those the
+    viewing member can see; a shared OKR has this one score for all its owning teams."""
+    return progress_maths.objective_score(
+        (float(kr.score), float(kr.weight)) for kr in key_results if kr.score is not None
+    )

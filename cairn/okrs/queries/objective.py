@@ -169,6 +169,8 @@ FIELD_LABELS: dict[str, Any] = {
     "dependency": gettext_lazy("dependency request"),
     "next_sync": gettext_lazy("next sync"),
     "days_between_syncs": gettext_lazy("days between syncs"),
+    "continued_from": gettext_lazy("continued from"),
+    "continued_into": gettext_lazy("continued in"),
 }
 
 CHOICE_LABELS: dict[str, dict[Any, Any]] = {

@@ -62,6 +62,7 @@ from cairn.testing.leaks import (
     crawl,
     foreign_urls,
     markers_in,
+    report_urls,
     statuses,
     uid_index,
 )
@@ -503,6 +504,23 @@ def alignment_seeds(world: LeakWorld) -> list[str]:
     return urls
 
 
+def closing_seeds(world: LeakWorld) -> list[str]:
+    """Every period's closing checklist, for the organization and for every team (the
+    crawl takes one `?team=` for the lot), and the carry-over form of every objective."""
+    slug = world.acme.slug
+    urls = []
+    for period in Period.objects.filter(organization=world.acme).order_by("start"):
+        checklist = reverse("reporting:checklist", args=[slug, period.uid])
+        urls.append(checklist)
+        urls += [
+            f"{checklist}?team={team.uid}"
+            for team in Team.objects.filter(organization=world.acme).order_by("name")
+        ]
+    for objective in Objective.objects.filter(organization=world.acme).order_by("pk"):
+        urls.append(reverse("reporting:carry_over", args=[slug, objective.uid]))
+    return urls
+
+
 def rendered_emails(world: LeakWorld) -> dict[str, str]:
     """Every person's reminder and team-lead digest, as `cairn remind` would send them on
     the day they go out for TODAY's window: "<who> <kind>" -> subject, text and HTML."""
@@ -558,7 +576,10 @@ def test_no_page_or_fragment_leaks_a_private_or_foreign_item(caplog: Any) -> Non
             assert rule.may_see(people[name], world.markers[marker]), (name, marker)
 
     seeds_for = {org.slug: ["/", f"/o/{org.slug}/"] for org in (world.acme, world.globex)}
-    seeds_for["acme"] += check_in_seeds(world) + alignment_seeds(world)
+    seeds_for["acme"] += check_in_seeds(world) + alignment_seeds(world) + closing_seeds(world)
+    # The period reports, their exports (XLSX read as text) and calibration (issue 6).
+    seeds_for["acme"] += report_urls(world.acme, world.demo.current)
+    seeds_for["globex"] += report_urls(world.globex)
     admin_crawl = crawl(people["ada"], seeds_for["acme"])
     otto_crawl = crawl(people["otto"], seeds_for["globex"])
     crawls = {"ada": admin_crawl, "otto": otto_crawl}

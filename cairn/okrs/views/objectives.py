@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cairn.okrs import queries, services
 from cairn.okrs.forms import AlignForm, ObjectiveForm
 from cairn.okrs.models import Alignment, Objective, Visibility
+from cairn.okrs.queries import continuity
 from cairn.okrs.views.common import (
     is_htmx,
     org_today,
@@ -46,16 +47,27 @@ def objective_context(member: Member, objective: Objective) -> dict[str, Any]:
     today = org_today(member)
     rows = queries.key_result_rows(member, objective, today)
     card = queries.card_for(objective, [row.key_result for row in rows], today)
+    can_edit = can_edit_objective(member, objective)
+    groups = queries.initiative_groups(member, objective, card.owner_teams)
+    if objective.is_closed:
+        # Read-only once its period closed: no edit buttons (the services refuse anyway).
+        for row in rows:
+            row.can_edit = False
+        for group in groups:
+            group.items = [(initiative, False) for initiative, _editable in group.items]
     return {
         "member": member,
         "nav": "home",
         "objective": objective,
         "card": card,
         "rows": rows,
-        "can_edit": can_edit_objective(member, objective),
+        "can_edit": can_edit and not objective.is_closed,
+        "can_carry_over": can_edit,
+        "read_only": continuity.read_only(objective),
+        "continuity": continuity.of_objective(member, objective),
         "my_team_ids": team_ids_of(member),
         "chain": queries.alignment_chain(member, objective),
-        "initiative_groups": queries.initiative_groups(member, objective, card.owner_teams),
+        "initiative_groups": groups,
         "history": queries.history_lines(member, "objective", objective.uid),
     }
 

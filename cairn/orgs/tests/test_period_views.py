@@ -130,20 +130,37 @@ def test_a_period_with_missing_dates_shows_errors(admin_client: Client, world: W
     assert not Period.objects.filter(name="2027 Q1").exists()
 
 
-def test_an_admin_closes_a_period_in_place_and_the_history_says_so(
+def test_an_admin_closes_a_period_from_its_checklist_not_in_place_and_the_history_says_so(
     admin_client: Client, world: World
 ) -> None:
+    edit = url("period_edit", world.period.uid)
+    assert 'value="closed"' not in admin_client.get(edit).content.decode()
     response = admin_client.post(
-        url("period_edit", world.period.uid),
+        edit,
         period_data(name="2026 Q4", start="2026-10-01", end="2026-12-31", state="closed"),
         **HTMX,
     )
     assert response.status_code == 200
-    html = response.content.decode()
+    assert response.context["form"].errors["state"]
+    world.period.refresh_from_db()
+    assert world.period.state == "active"
+
+    close = reverse("reporting:close", args=["acme", world.period.uid])
+    response = admin_client.post(close, {"note": "Quarter review done."})
+    assert response.status_code == 302
+    html = admin_client.get(edit, **HTMX).content.decode()
     assert "<html" not in html
     assert "changed state from Active to Closed" in html
+    assert "Quarter review done." in html
     world.period.refresh_from_db()
     assert world.period.state == "closed"
+    # Its edit form no longer offers a state at all: reopening is the checklist's, too.
+    response = admin_client.post(
+        edit, period_data(name="2026 Q4 (done)", start="2026-10-01", end="2026-12-31")
+    )
+    assert response.status_code == 302
+    world.period.refresh_from_db()
+    assert (world.period.name, world.period.state) == ("2026 Q4 (done)", "closed")
 
 
 def test_renaming_a_period_to_a_taken_name_is_a_field_error(
