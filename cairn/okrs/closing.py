@@ -10,6 +10,7 @@ writable. Carry-over writes only new rows in the next period.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from cairn.okrs.models import Initiative, KeyResult, Objective
@@ -33,7 +34,16 @@ def _closed_message(period: Period) -> str:
 
 
 def ensure_open(objective: Objective) -> None:
-    """Refuse any change to a closed objective, its key results and their check-ins."""
+    """Refuse any change to a closed objective, its key results and their check-ins.
+
+    The flag is read again from the row, locked for the rest of the writer's transaction:
+    the caller's copy may be older than a close that committed since, and a close running
+    now (it updates this row) must either finish first or wait for this write."""
+    if objective.closed_at is None and objective.pk is not None:
+        fresh = Objective.objects.filter(pk=objective.pk)
+        if connection.in_atomic_block:
+            fresh = fresh.select_for_update()
+        objective.closed_at = fresh.values_list("closed_at", flat=True).first()
     if objective.closed_at is not None:
         raise PeriodClosed(_closed_message(objective.period))
 

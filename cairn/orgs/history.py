@@ -204,6 +204,11 @@ def _sentence(
         if event.action == Action.REMOVED:
             return _("removed %(person)s") % {"person": shown(old)}
         return _("added %(person)s") % {"person": shown(new)}
+    if name in ("continued_into", "continued_from") and not _is_empty(new):
+        # Carry-over between periods: the other side, named with its period.
+        if name == "continued_into":
+            return _("continued it in %(item)s") % {"item": shown(new)}
+        return _("continued it from %(item)s") % {"item": shown(new)}
     if name == "closed_for":
         # A team closing the period for its own OKRs, or an admin reopening that.
         if _is_empty(new):

@@ -140,6 +140,7 @@ def test_continued_from_and_in_link_both_ways(
     signups = new.key_results.get(title="Signups")
     old_page = text(member_client.get(objective_url(closing.objective)))
     assert "Continued in" in old_page and objective_url(new) in old_page
+    assert f"continued it in {new.title} (2027 Q1)" in old_page  # its history says so too
     new_page = text(member_client.get(objective_url(new)))
     assert "Continued from" in new_page and objective_url(closing.objective) in new_page
     assert "(2026 Q4)" in new_page
