@@ -30,12 +30,12 @@ def _id_field(description: str) -> Any:
     return Field(None, description=description, json_schema_extra={"example": UUID_EXAMPLE})
 
 
-class RefOut(Schema):
+class ReportRef(Schema):
     id: str
     name: str
 
 
-class PeriodOut(Schema):
+class ReportPeriod(Schema):
     id: str
     name: str
     start: dt.date
@@ -43,15 +43,15 @@ class PeriodOut(Schema):
     state: Literal["planning", "active", "closed"]
 
 
-class ClosureOut(Schema):
-    team: RefOut | None = Field(
+class ReportClosure(Schema):
+    team: ReportRef | None = Field(
         description="The team that closed it for its own OKRs; null: the whole period."
     )
     closed_at: dt.datetime
-    closed_by: RefOut | None
+    closed_by: ReportRef | None
 
 
-class ResultOut(Schema):
+class ReportResult(Schema):
     score_overridden: bool
     override_reason: str
     worked: str
@@ -59,12 +59,12 @@ class ResultOut(Schema):
     learned: str
 
 
-class ReportKeyResultOut(Schema):
+class ReportKeyResult(Schema):
     id: str
     title: str
     visibility: Literal["public", "private"]
     kind: Literal["metric", "percentage", "milestone"]
-    owner: RefOut | None
+    owner: ReportRef | None
     unit: str
     start: float
     target: float
@@ -77,24 +77,24 @@ class ReportKeyResultOut(Schema):
     achieved: bool | None = Field(description="Score at or above the organization's threshold.")
     confidence: int | None = Field(description="The latest confidence, 0 to 10.")
     check_ins: int = Field(description="Live check-ins during the period.")
-    result: ResultOut | None
+    result: ReportResult | None
 
 
-class ReportObjectiveOut(Schema):
+class ReportObjective(Schema):
     id: str
     title: str
     visibility: Literal["public", "private"]
-    owner_teams: list[RefOut]
-    owner_person: RefOut | None
+    owner_teams: list[ReportRef]
+    owner_person: ReportRef | None
     closed_at: dt.datetime | None
     progress: float | None = Field(description="Weighted mean over the key results you may see.")
     score: float | None = Field(
         description="Weighted mean of the scores of the key results you may see."
     )
-    key_results: list[ReportKeyResultOut]
+    key_results: list[ReportKeyResult]
 
 
-class CoverageWeekOut(Schema):
+class ReportCoverageWeek(Schema):
     start: dt.date
     end: dt.date
     key_results: int
@@ -102,43 +102,43 @@ class CoverageWeekOut(Schema):
     share: float | None
 
 
-class CoverageOut(Schema):
+class ReportCoverage(Schema):
     overall: float | None
-    weeks: list[CoverageWeekOut]
+    weeks: list[ReportCoverageWeek]
 
 
-class TextOut(Schema):
+class ReportText(Schema):
     section: str
     text: str
 
 
-class BlockerOut(Schema):
+class ReportBlocker(Schema):
     id: str = Field(description="The check-in that raised it.")
-    key_result: RefOut
+    key_result: ReportRef
     raised_on: dt.date
-    raised_by: RefOut | None
+    raised_by: ReportRef | None
     resolved_on: dt.date | None
-    resolved_by: RefOut | None
+    resolved_by: ReportRef | None
     resolution: str
-    texts: list[TextOut]
+    texts: list[ReportText]
 
 
-class BlockersOut(Schema):
+class ReportBlockers(Schema):
     raised: int = Field(description="Raised during the period.")
     resolved: int = Field(description="Resolved during the period.")
     open: int = Field(description="Still open.")
-    items: list[BlockerOut]
+    items: list[ReportBlocker]
 
 
-class InsightOut(Schema):
+class ReportInsight(Schema):
     id: str
-    key_result: RefOut
+    key_result: ReportRef
     on: dt.date
-    author: RefOut | None
-    texts: list[TextOut]
+    author: ReportRef | None
+    texts: list[ReportText]
 
 
-class BandOut(Schema):
+class CalibrationBand(Schema):
     low: int = Field(description="Lowest confidence level of the band (0-10).")
     high: int
     forecasts: int
@@ -146,7 +146,7 @@ class BandOut(Schema):
     observed_rate: float | None = Field(description="Share of the band's forecasts that came true.")
 
 
-class SummaryFields(Schema):
+class CalibrationSummary(Schema):
     forecasts: int
     brier_score: float | None = Field(
         description="Mean of (forecast - outcome)²: 0 is perfect, lower is better."
@@ -154,54 +154,54 @@ class SummaryFields(Schema):
     mean_forecast: float | None
     observed_rate: float | None
     verdict: VerdictName
-    bands: list[BandOut]
+    bands: list[CalibrationBand]
 
 
-class TeamCalibrationOut(SummaryFields):
-    team: RefOut
+class CalibrationOfTeam(CalibrationSummary):
+    team: ReportRef
 
 
-class PersonCalibrationOut(SummaryFields):
-    person: RefOut
+class CalibrationOfPerson(CalibrationSummary):
+    person: ReportRef
 
 
-class TrendPointOut(SummaryFields):
-    period: RefOut
+class CalibrationOfPeriod(CalibrationSummary):
+    period: ReportRef
 
 
-class CalibrationOut(SummaryFields):
+class CalibrationOut(CalibrationSummary):
     achieved_threshold: float = Field(
         description="A key result counts as achieved at this score or above."
     )
-    period: RefOut | None
-    team: RefOut | None
-    person: RefOut | None
+    period: ReportRef | None
+    team: ReportRef | None
+    person: ReportRef | None
     key_results_counted: int
     key_results_left_out: int = Field(
         description="Left out: fewer than two confidence check-ins in the period."
     )
-    teams: list[TeamCalibrationOut]
-    people: list[PersonCalibrationOut]
-    trend: list[TrendPointOut] = Field(
+    teams: list[CalibrationOfTeam]
+    people: list[CalibrationOfPerson]
+    trend: list[CalibrationOfPeriod] = Field(
         description="Per period over time (empty in a period report)."
     )
 
 
-class ReportOut(Schema):
+class PeriodReportOut(Schema):
     organization: str
-    period: PeriodOut
-    team: RefOut | None
+    period: ReportPeriod
+    team: ReportRef | None
     achieved_threshold: float
-    closures: list[ClosureOut]
+    closures: list[ReportClosure]
     score: float | None = Field(description="Mean of the objectives' scores.")
-    objectives: list[ReportObjectiveOut]
-    coverage: CoverageOut
-    blockers: BlockersOut
-    insights: list[InsightOut]
+    objectives: list[ReportObjective]
+    coverage: ReportCoverage
+    blockers: ReportBlockers
+    insights: list[ReportInsight]
     calibration: CalibrationOut
 
 
-class ReportParams(Schema):
+class PeriodReportParams(Schema):
     team: str | None = _id_field("Only the OKRs this team owns (its shared OKRs included).")
 
 
@@ -213,7 +213,7 @@ class CalibrationParams(Schema):
 
 @router.get(
     "/periods/{period_id}/report",
-    response=ReportOut,
+    response=PeriodReportOut,
     summary="The period report",
     description=(
         "A period's objectives and key results with progress, score and final confidence, "
@@ -221,7 +221,9 @@ class CalibrationParams(Schema):
         "may see them; the same data as the report page and its JSON export."
     ),
 )
-def get_report(request: HttpRequest, period_id: str, params: Query[ReportParams]) -> dict[str, Any]:
+def get_report(
+    request: HttpRequest, period_id: str, params: Query[PeriodReportParams]
+) -> dict[str, Any]:
     member = member_of(request)
     period = period_for(member, period_id)
     team = team_for(member, params.team) if params.team else None
