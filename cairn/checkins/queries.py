@@ -156,12 +156,17 @@ def my_key_results(member: Member) -> QuerySet[KeyResult]:
     no owner on an objective they own personally. Not every key result of their teams'
     objectives: each key result then has one person it is due from, so a reminder or an inbox
     never asks five people for the same check-in. Only active periods: a period in planning
-    has not started its rhythm, and a closed one is done. The inbox and the reminder e-mails
-    both use this one rule."""
+    has not started its rhythm, and a closed one is done; so is a key result closed with its
+    team's OKRs, or one whose Result is in. The inbox and the reminder e-mails both use this
+    one rule."""
     return (
         KeyResult.objects.visible_to(member)
         .filter(_due_from(member))
-        .filter(objective__period__state=PeriodState.ACTIVE)
+        .filter(
+            objective__period__state=PeriodState.ACTIVE,
+            objective__closed_at__isnull=True,
+            score__isnull=True,
+        )
         .select_related("objective__period", "owner__user")
         .order_by("objective__period__start", "objective__created_at", "position", "id")
     )
@@ -287,6 +292,7 @@ def next_syncs(member: Member, today: dt.date) -> list[NextSync]:
     objectives = (
         Objective.objects.visible_to(member)
         .exclude(period__state=PeriodState.CLOSED)
+        .filter(closed_at__isnull=True)
         .filter(
             Exists(ObjectiveTeam.objects.filter(objective=OuterRef("pk"), team_id__in=my_teams))
         )

@@ -603,8 +603,11 @@ def announce_stale(*, now: dt.datetime | None = None) -> int:
     announced = 0
     for organization in Organization.objects.filter(pk__in=listening).order_by("id"):
         today = rhythm.local_date(now, organization.time_zone)
+        # A closed key result, or one whose Result is in, cannot go stale.
         key_results = KeyResult.objects.in_org(organization).filter(
-            objective__period__state=PeriodState.ACTIVE
+            objective__period__state=PeriodState.ACTIVE,
+            objective__closed_at__isnull=True,
+            score__isnull=True,
         )
         stale = {
             key_result.pk

@@ -45,7 +45,16 @@ def ensure_open(objective: Objective) -> None:
             fresh = fresh.select_for_update()
         objective.closed_at = fresh.values_list("closed_at", flat=True).first()
     if objective.closed_at is not None:
-        raise PeriodClosed(_closed_message(objective.period))
+        period = objective.period
+        if period.state == PeriodState.CLOSED:
+            raise PeriodClosed(_closed_message(period))
+        raise PeriodClosed(
+            _(
+                "Its owning teams closed %(period)s for their own OKRs: this objective and its "
+                "key results are read-only. An admin can reopen it with a reason."
+            )
+            % {"period": period.name}
+        )
 
 
 def ensure_key_result_open(key_result: KeyResult) -> None:

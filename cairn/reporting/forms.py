@@ -107,7 +107,7 @@ class ChecklistCarryOverForm(forms.Form):
         empty = [o.title for o in chosen if not any(kr.objective_id == o.pk for kr in ticked)]
         if empty:
             raise forms.ValidationError(
-                gettext("Tick at least one key result to continue of: %(titles)s")
+                gettext("Tick at least one key result to continue for %(titles)s.")
                 % {"titles": ", ".join(f"“{title}”" for title in empty)}
             )
         data["chosen"] = chosen

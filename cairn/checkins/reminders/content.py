@@ -214,7 +214,7 @@ def _note(check_in: CheckIn, organization: Organization, *, insight: bool = Fals
 def _active_key_results(member: Member) -> QuerySet[KeyResult, KeyResult]:
     return (
         KeyResult.objects.visible_to(member)
-        .filter(objective__period__state=PeriodState.ACTIVE)
+        .filter(objective__period__state=PeriodState.ACTIVE, objective__closed_at__isnull=True)
         .select_related("objective")
     )
 
@@ -266,7 +266,10 @@ def reminder_for(member: Member, *, today: dt.date) -> MemberReminder:
         CheckIn.objects.visible_to(member)
         .open_blockers()
         .filter(Q(key_result__owner=member) | Q(author=member))
-        .filter(key_result__objective__period__state=PeriodState.ACTIVE)
+        .filter(
+            key_result__objective__period__state=PeriodState.ACTIVE,
+            key_result__objective__closed_at__isnull=True,
+        )
         .select_related("key_result__objective", "author__user")
         .order_by("at", "id")
     )

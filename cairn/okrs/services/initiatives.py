@@ -175,6 +175,12 @@ def defer_target(initiative: Initiative) -> Period:
     cannot be (so that a confirmation page can say so before anyone presses the button)."""
     if initiative.state == InitiativeState.DONE:
         raise ValidationError(_("A done initiative cannot be deferred."))
+    continuation = initiative.continued_into.select_related("period").first()
+    if continuation is not None:
+        # Deferring it too would put it in the next period twice.
+        raise ValidationError(
+            _("It was already carried over into %(period)s.") % {"period": continuation.period}
+        )
     return next_period_or_error(initiative.period)
 
 

@@ -11,7 +11,7 @@ from cairn.okrs import queries
 from cairn.okrs.models import Objective
 from cairn.okrs.views.common import org_today, selected_period
 from cairn.orgs.access import org_view, other_member_for, team_for, team_ids_of
-from cairn.orgs.models import Member, Team
+from cairn.orgs.models import Member, Team, TeamClosure
 
 
 @org_view
@@ -74,6 +74,8 @@ def team(request: HttpRequest, member: Member, team: uuid.UUID) -> HttpResponse:
         "members": queries.team_members(the_team),
         "children": tree.children,
         "is_mine": the_team.pk in team_ids_of(member),
+        "team_closed": period is not None
+        and TeamClosure.objects.filter(period=period, team=the_team).exists(),
     }
     return render_page(request, "okrs/team.html", context, fragment="okrs")
 

@@ -210,8 +210,9 @@ def checklist(member: Member, period: Period, team: Team | None = None) -> Check
         .select_related("key_result__objective", "author__user")
         .order_by("at", "id")
     )
+    # An initiative already carried over is being worked on in the next period.
     initiatives = Initiative.objects.visible_to(member).filter(
-        period=period, state__in=UNFINISHED_INITIATIVES
+        period=period, state__in=UNFINISHED_INITIATIVES, continued_into__isnull=True
     )
     if team is not None:
         # The team's own work in the period: what its closure makes read-only.
