@@ -203,6 +203,8 @@ def _blockers(member: Member) -> QuerySet[CheckIn]:
     return (
         CheckIn.objects.visible_to(member)
         .open_blockers()
+        # A closed period's blockers stay on its record, not in anyone's inbox.
+        .filter(key_result__objective__closed_at__isnull=True)
         .select_related("key_result__objective", "key_result__owner__user", "author__user")
     )
 
@@ -266,7 +268,11 @@ def requests_to_my_teams(member: Member) -> list[Dependency]:
         return []
     return list(
         Dependency.objects.visible_to(member)
-        .filter(state=DependencyState.PROPOSED, providing_team_id__in=my_teams)
+        .filter(
+            state=DependencyState.PROPOSED,
+            providing_team_id__in=my_teams,
+            objective__closed_at__isnull=True,
+        )
         .select_related("objective", "key_result", "requesting_team", "providing_team")
         .order_by(F("due").asc(nulls_last=True), "created_at", "id")
     )

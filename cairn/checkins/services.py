@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -303,7 +303,10 @@ def record_check_in(
         reason = result.override_reason.strip()
         if result.score is not None and str(result.score).strip() != "":
             try:
-                override = Decimal(str(result.score)).quantize(Decimal("0.01"))
+                override = Decimal(str(result.score))
+                if not override.is_finite():
+                    raise InvalidOperation
+                override = override.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             except (InvalidOperation, ValueError) as exc:
                 raise ValidationError(
                     {"result_score": _("Enter a score from 0.0 to 1.0.")}
@@ -517,7 +520,9 @@ def _recompute_rollups(key_result: KeyResult) -> None:
             next_up_due = None
         if check_in.is_open_blocker:
             open_blockers += 1
-        if check_in.has_result:
+        if check_in.has_result and (
+            key_result.score_reset_at is None or check_in.at >= key_result.score_reset_at
+        ):
             score, scored_at = check_in.result_score, check_in.at
         last = check_in.at
     key_result.current_value = value

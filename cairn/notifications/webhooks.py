@@ -234,6 +234,16 @@ def _check_in(check_in: Any) -> dict[str, Any]:
             baseline=check_in.context_baseline,
             tactic=check_in.context_tactic,
         ),
+        "result": section(
+            check_in.has_result,
+            value=_number(check_in.result_value),
+            score=_number(check_in.result_score),
+            score_overridden=check_in.result_score_overridden,
+            override_reason=check_in.result_override_reason,
+            worked=check_in.result_worked,
+            did_not_work=check_in.result_did_not_work,
+            learned=check_in.result_learned,
+        ),
         "insight": check_in.is_insight,
         "blocker": check_in.is_blocker,
     }

@@ -79,4 +79,10 @@ def ensure_period_open(period: Period, teams: list[Team] | None = None) -> None:
 
 
 def ensure_initiative_open(initiative: Initiative) -> None:
-    ensure_period_open(initiative.period, [initiative.team])
+    """An initiative in its objective's period is as closed as its objective (whichever
+    team does the work); one deferred into a later period follows that period and its own
+    team."""
+    if initiative.period_id == initiative.objective.period_id:
+        ensure_open(initiative.objective)
+    else:
+        ensure_period_open(initiative.period, [initiative.team])

@@ -227,6 +227,9 @@ class KeyResult(models.Model):
     # that check-in's transaction (computed from progress, or the owner's override).
     score = models.DecimalField(_("score"), max_digits=3, decimal_places=2, null=True, blank=True)
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    # When start, target, kind or direction last changed after a Result: Results recorded
+    # before it scored another key result and no longer count (record the Result again).
+    score_reset_at = models.DateTimeField(null=True, blank=True)
     continued_from = models.ForeignKey(
         "self",
         verbose_name=_("continued from"),

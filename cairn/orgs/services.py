@@ -421,7 +421,19 @@ def update_period(*, period: Period, actor: Member | None, **fields: Any) -> Per
     )
     if "name" in fields:
         fields["name"] = name
+    # The state as it is now, not as the caller read it: closing may have happened since.
+    period.state = Period.objects.values_list("state", flat=True).get(pk=period.pk)
     new_state = fields.get("state", period.state)
+    moved = {
+        name
+        for name in ("start", "end", "kind")
+        if name in fields and fields[name] != getattr(period, name)
+    }
+    if period.state == PeriodState.CLOSED and moved:
+        # Its coverage, calibration window and the period after it were settled at closing.
+        raise ValidationError(
+            {sorted(moved)[0]: _("A closed period keeps its dates and kind: reopen it first.")}
+        )
     if new_state != period.state and PeriodState.CLOSED in (new_state, period.state):
         # Closing locks the period's OKRs and reopening needs a reason: both have their own
         # services (reporting.services), which keep the objectives' closed flags.

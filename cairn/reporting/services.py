@@ -88,6 +88,18 @@ def _refresh_closed(
         Objective.objects.filter(pk__in=ids, closed_at__isnull=True).update(closed_at=when)
 
 
+def _lock_fresh(period: Period) -> None:
+    """Lock the period's row and bring the caller's copy up to date with it, so that the
+    checks below see a close or reopen that committed since the caller read it (and the
+    caller's copy shows this one afterwards)."""
+    locked = Period.objects.select_for_update().get(pk=period.pk)
+    period.state, period.closed_at, period.closed_by_id = (
+        locked.state,
+        locked.closed_at,
+        locked.closed_by_id,
+    )
+
+
 def _record_period(actor: Member, period: Period, changes: dict, note: str = "") -> None:
     history.record(
         organization=actor.organization,
@@ -109,7 +121,7 @@ def close_period(*, period: Period, actor: Member, note: str = "") -> Period:
         raise PermissionDenied(
             _("Only admins close a whole period; a team lead closes it for the team.")
         )
-    period = Period.objects.select_for_update().get(pk=period.pk)
+    _lock_fresh(period)
     if period.state == PeriodState.CLOSED:
         raise ValidationError(_("%(period)s is already closed.") % {"period": period.name})
     now = timezone.now()
@@ -131,7 +143,7 @@ def close_for_team(*, period: Period, team: Team, actor: Member, note: str = "")
     _same_org(actor, period, team)
     if not can_close(actor, team):
         raise PermissionDenied(_("Only an admin or the team's lead closes the period for it."))
-    period = Period.objects.select_for_update().get(pk=period.pk)
+    _lock_fresh(period)
     if period.state == PeriodState.CLOSED:
         raise ValidationError(_("%(period)s is already closed.") % {"period": period.name})
     if TeamClosure.objects.filter(period=period, team=team).exists():
@@ -175,7 +187,7 @@ def reopen_period(*, period: Period, actor: Member, reason: str) -> Period:
     if not actor.is_admin:
         raise PermissionDenied(_("Only admins reopen a period."))
     reason = _require_reason(reason)
-    period = Period.objects.select_for_update().get(pk=period.pk)
+    _lock_fresh(period)
     if period.state != PeriodState.CLOSED:
         raise ValidationError(_("%(period)s is not closed.") % {"period": period.name})
     overlapping_active = (
@@ -204,6 +216,11 @@ def reopen_for_team(*, period: Period, team: Team, actor: Member, reason: str) -
     if not actor.is_admin:
         raise PermissionDenied(_("Only admins reopen a period."))
     reason = _require_reason(reason)
+    _lock_fresh(period)
+    if period.state == PeriodState.CLOSED:
+        raise ValidationError(
+            _("%(period)s is closed as a whole: reopen the period first.") % {"period": period.name}
+        )
     closure = TeamClosure.objects.filter(period=period, team=team).first()
     if closure is None:
         raise ValidationError(
@@ -234,8 +251,20 @@ def is_achieved(key_result: KeyResult, threshold: Decimal) -> bool:
 
 
 def unfinished_key_results(objective: Objective) -> list[KeyResult]:
+    """Those to continue by default: not achieved, and not at their target either (a key
+    result that reached it needs a new target, which carry-over does not invent)."""
     threshold = objective.organization.achieved_threshold
-    return [kr for kr in objective.key_results.all() if not is_achieved(kr, threshold)]
+    return [kr for kr in objective.key_results.all() if is_unfinished(kr, threshold)]
+
+
+def is_unfinished(key_result: KeyResult, threshold: Decimal) -> bool:
+    return not is_achieved(key_result, threshold) and continuable(key_result)
+
+
+def continuable(key_result: KeyResult) -> bool:
+    if key_result.kind == KeyResultKind.MILESTONE:
+        return not key_result.is_done
+    return not _reached_target(key_result)
 
 
 def carry_over_target(objective: Objective) -> Period:
@@ -401,6 +430,12 @@ def _carry_initiatives(
     def key_result_for(initiative: Initiative) -> KeyResult | None:
         return continued.get(initiative.key_result_id) if initiative.key_result_id else None
 
+    def follows(initiative: Initiative) -> bool:
+        # Work on a key result that was not continued stays with it: hung on the objective
+        # alone it would become as visible as the objective (a private key result's work
+        # made public). Carrying that key result over later brings it along.
+        return initiative.key_result_id is None or initiative.key_result_id in continued
+
     already = set(
         Initiative.objects.filter(objective=new, continued_from__isnull=False).values_list(
             "continued_from_id", flat=True
@@ -409,7 +444,7 @@ def _carry_initiatives(
     for initiative in old.initiatives.filter(
         period_id=old.period_id, state__in=UNFINISHED_INITIATIVES
     ).select_related("team"):
-        if initiative.pk in already:
+        if initiative.pk in already or not follows(initiative):
             continue
         copy = Initiative.objects.create(
             organization_id=initiative.organization_id,
@@ -435,6 +470,8 @@ def _carry_initiatives(
     # Initiatives deferred into this period still hang on the old objective: they follow
     # the continuation (they are in an open period, so this is no write to a closed one).
     for initiative in old.initiatives.filter(period_id=new.period_id):
+        if not follows(initiative):
+            continue
         before = history.snapshot(initiative, ("key_result",))
         initiative.objective = new
         initiative.key_result = key_result_for(initiative)

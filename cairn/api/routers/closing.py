@@ -244,12 +244,16 @@ def carry_over(
     )
     if payload.key_results is None:
         threshold = member.organization.achieved_threshold
-        chosen = [kr for kr in visible if not services.is_achieved(kr, threshold)]
+        chosen = [kr for kr in visible if services.is_unfinished(kr, threshold)]
     else:
         wanted = set(payload.key_results)
         chosen = [kr for kr in visible if kr.uid in wanted]
         if len(chosen) != len(wanted):
             raise ValidationError({"key_results": _("Choose key results of this objective.")})
+    if not chosen:
+        raise ValidationError(
+            {"key_results": _("Nothing to carry over: choose at least one key result.")}
+        )
     # Already continued ones are skipped by the service: asking again adds only the others.
     try:
         new = services.carry_over(actor=member, objective=objective, key_results=chosen, to=to)

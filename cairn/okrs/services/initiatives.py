@@ -68,7 +68,6 @@ def create_initiative(
         raise ValidationError({"state": _("Unknown state.")})
     _check_initiative(actor=actor, objective=objective, key_result=key_result, team=team)
     closing.ensure_open(objective)
-    closing.ensure_period_open(objective.period, [team])
     _same_org(actor, owner)
     _check_owner(owner, "owner")
     initiative = Initiative.objects.create(
@@ -106,8 +105,6 @@ def update_initiative(*, initiative: Initiative, actor: Member, **fields: Any) -
         raise TypeError(f"unknown initiative fields: {sorted(unknown)}")
     _same_org(actor, initiative)
     closing.ensure_initiative_open(initiative)
-    if "team" in fields:
-        closing.ensure_period_open(initiative.period, [fields["team"]])
     if "title" in fields:
         fields["title"] = fields["title"].strip()
         if not fields["title"]:

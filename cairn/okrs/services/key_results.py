@@ -202,6 +202,11 @@ def update_key_result(
     if material and key_result.has_context and not key_result.context_outdated:
         key_result.context_outdated = True
         update_fields.append("context_outdated")
+    if key_result.score is not None and set(material) - {"owner"}:
+        # The Result was scored against the old start or target: it must be recorded again.
+        key_result.score, key_result.scored_at = None, None
+        key_result.score_reset_at = timezone.now()
+        update_fields += ["score", "scored_at", "score_reset_at"]
     key_result.updated_at = timezone.now()
     key_result.save(update_fields=update_fields)
     shared_change = None

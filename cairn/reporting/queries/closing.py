@@ -19,7 +19,7 @@ from cairn.lib import dates
 from cairn.okrs.models import Initiative, KeyResult, Objective, ObjectiveTeam
 from cairn.orgs.access import can_edit_objective
 from cairn.orgs.models import Member, Period, PeriodKind, PeriodState, Team, TeamClosure
-from cairn.reporting.services import UNFINISHED_INITIATIVES, is_achieved
+from cairn.reporting.services import UNFINISHED_INITIATIVES, is_unfinished
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ def _unfinished(
         items = [
             CarryKeyResult(
                 key_result=kr,
-                unfinished=not is_achieved(kr, threshold),
+                unfinished=is_unfinished(kr, threshold),
                 continued=next(iter(kr.continuations), None),
             )
             for kr in key_results

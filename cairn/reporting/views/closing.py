@@ -241,7 +241,11 @@ def checklist_carry_over(request: HttpRequest, member: Member, period: uuid.UUID
             created = _carry_all(member, form.plan())
         except _CarryFailed as failed:
             for message in failed.error.messages:
-                form.add_error(None, f"“{failed.objective.title}”: {message}")
+                form.add_error(
+                    None,
+                    _("“%(title)s”: %(message)s")
+                    % {"title": failed.objective.title, "message": message},
+                )
         else:
             text = ngettext(
                 "Carried over into %(period)s: %(titles)s.",
@@ -287,7 +291,7 @@ def _carry_choices(
             done.append((kr, following[0]))
             continue
         choices.append(kr)
-        if not services.is_achieved(kr, threshold):
+        if services.is_unfinished(kr, threshold):
             checked.append(kr)
     return choices, checked, done
 
