@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cairn.lib import numbers
 from cairn.notifications import webhooks
 from cairn.okrs import closing
 from cairn.okrs import services as okrs
@@ -33,6 +34,7 @@ from cairn.okrs.models import (
     Objective,
     ObjectiveTeam,
 )
+from cairn.okrs.services.common import _same_org
 from cairn.orgs import history
 from cairn.orgs.access import can_edit_objective
 from cairn.orgs.models import Member, Period, PeriodState, Team, TeamClosure
@@ -42,12 +44,6 @@ UNFINISHED_INITIATIVES = (InitiativeState.PLANNED, InitiativeState.IN_PROGRESS)
 
 class NoNextPeriod(ValidationError):
     """Carry-over has nowhere to go yet: the page offers to create the next period."""
-
-
-def _same_org(actor: Member, *objects: object) -> None:
-    for obj in objects:
-        if obj is not None and getattr(obj, "organization_id", None) != actor.organization_id:
-            raise ValidationError(_("That is not in this organization."))
 
 
 def can_close(member: Member, team: Team | None = None) -> bool:
@@ -409,7 +405,7 @@ def carry_over(
             shared_with=key_result.shared_with.all(),
             context_why=key_result.context_why,
             context_baseline=_("Carried over from %(period)s, where it ended at %(value)s.")
-            % {"period": objective.period.name, "value": _plain(key_result.current_value)},
+            % {"period": objective.period.name, "value": numbers.tidy(key_result.current_value)},
             context_tactic=key_result.context_tactic,
             continued_from=key_result,
         )
@@ -417,11 +413,6 @@ def carry_over(
 
     _carry_initiatives(actor, objective, new, continued)
     return new
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
 
 
 def _carry_initiatives(
