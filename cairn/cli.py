@@ -59,6 +59,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "--org SLUG --period NAME [--format csv|xlsx|json] [--output FILE] [--as EMAIL] "
         "[--team NAME]",
     ),
+    "bench": (
+        "",
+        "the scale benchmark: generate a synthetic organization, measure it (source checkout)",
+        "generate --size S|M|L [--seed N] | run [--size L] [--databases sqlite,postgres]",
+    ),
     "manage": ("", "run any Django management command (migrate, createsuperuser, ...)", "..."),
 }
 
@@ -93,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(usage(), file=sys.stderr)
         return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cairn.settings")
+    if name == "bench":
+        return _bench(rest)
     if name == "manage":
         from django.core.management import execute_from_command_line
 
@@ -107,6 +114,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Django exits 1 itself on CommandError, printing "CommandError: <message>".
     command.run_from_argv(["cairn", name, *rest])
     return 0
+
+
+def _bench(rest: list[str]) -> int:
+    """The benchmark lives beside the package in a source checkout (`benchmarks/`), not in it."""
+    from pathlib import Path
+
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / "benchmarks" / "cli.py").exists():
+        print("cairn bench: runs from a source checkout (benchmarks/ is not here)", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(checkout))
+    from benchmarks.cli import main as bench_main
+
+    return bench_main(rest)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": env_int("CAIRN_SQLITE_TIMEOUT", 20),
             },
+            # Kept open between requests like PostgreSQL's: opening one and running the
+            # PRAGMAs above on every request costs more than most pages' queries.
+            "CONN_MAX_AGE": env_int("CAIRN_DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 

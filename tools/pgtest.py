@@ -102,11 +102,10 @@ def main(argv: list[str]) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        options = (
-            f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=50"
-        )
+        options = f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} -c max_connections=50"
+        if os.environ.get("CAIRN_PG_DURABLE", "") != "1":
+            # Tests need no durability; the benchmark (CAIRN_PG_DURABLE=1) measures with it.
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
             as_owner(
                 [

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from cairn.lib.database import refresh_statistics
 from cairn.orgs.management.commands._common import migrate_if_needed
 
 
@@ -30,6 +31,9 @@ class Command(BaseCommand):
             raise CommandError(f"--workers must be at least 1 (got {options['workers']}).")
         self.check(display_num_errors=False)
         migrate_if_needed(stdout=self.stdout)
+        # The planner's statistics, once (later the worker refreshes them daily).
+        if refresh_statistics(only_if_missing=True):
+            self.stdout.write("Gathered the database's query planner statistics (ANALYZE).")
         if not settings.DEBUG:
             # The hashed-name manifest that the static storage needs to render any page.
             call_command("collectstatic", interactive=False, verbosity=0)

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from cairn.lib.database import refresh_statistics
+
 logger = logging.getLogger("cairn.worker")
 
 DEFAULT_INTERVAL = 900
+ANALYZE_EVERY = 24 * 3600  # seconds between two refreshes of the planner's statistics
 
 
 class Command(BaseCommand):
@@ -27,6 +31,7 @@ class Command(BaseCommand):
         "--no-schedule, the reminder job (`remind`) every --interval seconds."
     )
     requires_system_checks: list[str] = []
+    _analyzed_at: float | None = None
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -63,6 +68,7 @@ class Command(BaseCommand):
         schedule = not options["no_schedule"]
         if options["batch"]:
             if schedule:
+                self._analyze()
                 self._remind()
         elif schedule:
             stop = threading.Event()
@@ -94,8 +100,22 @@ class Command(BaseCommand):
         except Exception:
             logger.exception("The webhook sweep failed; it runs again at the next interval.")
 
+    def _analyze(self) -> None:
+        """The planner's statistics (cairn.lib.database): at the first run only when there
+        are none (`cairn serve` gathers them at start), then once a day."""
+        now = time.monotonic()
+        if self._analyzed_at is not None and now - self._analyzed_at < ANALYZE_EVERY:
+            return
+        try:
+            refresh_statistics(only_if_missing=self._analyzed_at is None)
+        except Exception:
+            logger.exception("ANALYZE failed; it runs again at the next interval.")
+            return
+        self._analyzed_at = now
+
     def _schedule(self, interval: float, stop: threading.Event) -> None:
         while not stop.is_set():
+            self._analyze()
             self._remind()
             # This thread's own database connection: closed between runs, not held open.
             connections.close_all()
