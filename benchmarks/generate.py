@@ -26,13 +26,13 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from benchmarks import words
-from cairn.lib.database import refresh_statistics
 from benchmarks.bulk import Table, reset_sequences
 from benchmarks.checkin_rows import CheckInMaker
 from benchmarks.generate_links import links, plan_dependencies
 from benchmarks.sizes import FACTORS, PASSWORD, Counts, admin_email, member_email, slug_for
 from benchmarks.world import GenerateError, ObjectivePlan, PeriodInfo, World, uid
 from cairn.checkins.models import CheckIn, CheckInRevision
+from cairn.lib.database import refresh_statistics
 from cairn.lib.dates import next_quarter as next_q
 from cairn.lib.dates import previous_quarter, quarter_bounds, quarter_name, quarter_of
 from cairn.okrs.models import KeyResult, Objective, ObjectiveTeam
