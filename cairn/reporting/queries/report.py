@@ -20,16 +20,21 @@ progress and score, coverage, counts) is over what they may see.
 - Calibration: `queries.calibration` over the same period and team.
 
 A fixed number of queries whatever the number of objectives, key results and check-ins.
+The page asks for one `page` of objectives (PAGE_SIZE) and the latest LIST_LIMIT blockers
+and insights; its facts, coverage and counts are still over the whole scope, read as bare
+columns. The exports and the API ask for everything (`page=None`).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from cairn.checkins.models import CheckIn
 from cairn.checkins.queries import check_in_texts
@@ -38,6 +43,9 @@ from cairn.okrs import progress as progress_maths
 from cairn.okrs.models import KeyResult, Objective, ObjectiveTeam
 from cairn.orgs.models import Member, Organization, Period, PeriodState, Team, TeamClosure
 from cairn.reporting.queries.calibration import CalibrationReport, calibration_report
+
+PAGE_SIZE = 50  # objectives on one page of the report
+LIST_LIMIT = 50  # blockers and insights the page lists (the exports hold them all)
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,7 @@ class Blockers:
     raised: int
     resolved: int
     open: int
+    total: int  # every blocker of the scope (`items` may be the page's part of them)
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,35 @@ class InsightLine:
         return check_in_texts(self.check_in)
 
 
+@dataclass(frozen=True)
+class Totals:
+    """The facts over the whole scope, whatever page of objectives is shown."""
+
+    objectives: int
+    key_results: int
+    scored: int
+    achieved: int
+    # The mean of the objectives' scores: each objective weighs the same.
+    score: float | None
+    insights: int
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    count: int  # pages in all
+    first: int  # 1-based position of the first objective shown
+    last: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.count else None
+
+
 @dataclass
 class PeriodReport:
     organization: Organization
@@ -186,11 +224,15 @@ class PeriodReport:
     team: Team | None
     today: dt.date
     closures: list[Closure]
+    # Every objective of the scope, or one page of them (`page`).
     objectives: list[ObjectiveLine]
     coverage: Coverage
+    # Every blocker and insight, or the page's LIST_LIMIT (counts are over all of them).
     blockers: Blockers
     insights: list[InsightLine]
     calibration: CalibrationReport
+    totals: Totals
+    page: Page | None = None
 
     @property
     def threshold(self) -> Decimal:
@@ -206,17 +248,15 @@ class PeriodReport:
 
     @property
     def scored(self) -> int:
-        return sum(1 for line in self.key_results if line.score is not None)
+        return self.totals.scored
 
     @property
     def achieved(self) -> int:
-        return sum(1 for line in self.key_results if line.achieved)
+        return self.totals.achieved
 
     @property
     def score(self) -> float | None:
-        """The mean of the objectives' scores: each objective weighs the same."""
-        scores = [line.score for line in self.objectives if line.score is not None]
-        return sum(scores) / len(scores) if scores else None
+        return self.totals.score
 
 
 def scope_objectives(member: Member, period: Period, team: Team | None) -> QuerySet[Objective]:
@@ -257,21 +297,45 @@ def _weeks(period: Period, week_start: int, last_day: dt.date) -> list[tuple[dt.
     return weeks
 
 
+def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), zone)
+
+
+class _Calendar:
+    """Which reported week, and whether inside the period, a moment falls on in the
+    organization's time zone: a bisection over the weeks' first instants, so that hundreds of
+    thousands of check-ins need no time zone conversion each."""
+
+    def __init__(self, weeks: list[tuple[dt.date, dt.date]], period: Period, zone: str) -> None:
+        tz = ZoneInfo(zone)
+        self.starts = [_midnight(start, tz) for start, _end in weeks]
+        self.stop = _midnight(weeks[-1][1] + dt.timedelta(days=1), tz) if weeks else None
+        self.period_start = _midnight(period.start, tz)
+        self.period_stop = _midnight(period.end + dt.timedelta(days=1), tz)
+
+    def week(self, at: dt.datetime) -> int | None:
+        if not self.starts or at < self.starts[0] or at >= self.stop:  # type: ignore[operator]
+            return None
+        return bisect.bisect_right(self.starts, at) - 1
+
+    def in_period(self, at: dt.datetime) -> bool:
+        return self.period_start <= at < self.period_stop
+
+
 def _coverage(
-    period: Period,
-    organization: Organization,
-    today: dt.date,
+    weeks: list[tuple[dt.date, dt.date]],
     counted_from: dict[int, dt.date],
-    days: dict[int, set[dt.date]],
+    checked: dict[int, set[int]],
 ) -> Coverage:
-    weeks = []
-    for start, end in _weeks(period, organization.week_start, today):
+    """`checked[kr]` holds the indexes of the weeks the key result was checked in."""
+    lines = []
+    for index, (_start, end) in enumerate(weeks):
         existing = [pk for pk, first in counted_from.items() if first <= end]
-        checked = sum(1 for pk in existing if any(start <= d <= end for d in days.get(pk, ())))
-        weeks.append(
-            CoverageWeek(start=start, end=end, key_results=len(existing), checked_in=checked)
+        done = sum(1 for pk in existing if index in checked.get(pk, ()))
+        lines.append(
+            CoverageWeek(start=_start, end=end, key_results=len(existing), checked_in=done)
         )
-    return Coverage(weeks=weeks)
+    return Coverage(weeks=lines)
 
 
 def period_report(
@@ -281,16 +345,97 @@ def period_report(
     *,
     today: dt.date | None = None,
     chart_uid: str = "calibration-chart",
+    page: int | None = None,
 ) -> PeriodReport:
-    """The report of `period` (of `team`'s objectives, when given) as `member` may see it."""
+    """The report of `period` (of `team`'s objectives, when given) as `member` may see it:
+    every objective and list (`page=None`), or the page's part of them (see the docstring)."""
     organization = member.organization
     zone = organization.time_zone
     today = today or organization.today()
     threshold = float(organization.achieved_threshold)
-    objectives_qs = scope_objectives(member, period, team)
+    objectives_qs = scope_objectives(member, period, team).order_by("created_at", "id")
+    # The key results the gate lets through: every check-in read below is on one of them.
+    key_results_qs = KeyResult.objects.visible_to(member).filter(
+        objective__in=objectives_qs.values("pk")
+    )
+    check_ins = (
+        CheckIn.objects.in_org(organization)
+        .live()
+        .filter(key_result__in=key_results_qs.values("pk"))
+    )
+
+    # Bare columns of every key result in scope: the facts are over all of them.
+    light: dict[int, list[tuple[int, float, Decimal | None, Decimal]]] = defaultdict(list)
+    created: dict[int, dt.datetime] = {}
+    for (
+        pk,
+        objective_id,
+        start,
+        target,
+        current,
+        weight,
+        score,
+        created_at,
+    ) in key_results_qs.values_list(
+        "pk",
+        "objective_id",
+        "start_value",
+        "target_value",
+        "current_value",
+        "weight",
+        "score",
+        "created_at",
+    ):
+        progress = progress_maths.key_result_progress(
+            start=float(start), target=float(target), current=float(current)
+        )
+        light[objective_id].append((pk, progress, score, weight))
+        created[pk] = created_at
+    objective_ids = list(objectives_qs.values_list("pk", flat=True))
+    objective_scores = [
+        mean
+        for objective_id in objective_ids
+        if (
+            mean := progress_maths.objective_score(
+                (float(s), float(w)) for _pk, _p, s, w in light[objective_id] if s is not None
+            )
+        )
+        is not None
+    ]
+    all_scores = [s for rows in light.values() for _pk, _p, s, _w in rows if s is not None]
+
+    # Every live check-in of the scope, as (key result, moment): coverage and counts.
+    weeks = _weeks(period, organization.week_start, today)
+    calendar = _Calendar(weeks, period, zone)
+    checked: dict[int, set[int]] = defaultdict(set)
+    first_at: dict[int, dt.datetime] = {}
+    in_period: dict[int, int] = defaultdict(int)
+    for key_result_id, at in check_ins.values_list("key_result_id", "at").order_by():
+        week = calendar.week(at)
+        if week is not None:
+            checked[key_result_id].add(week)
+        if calendar.in_period(at):
+            in_period[key_result_id] += 1
+        if key_result_id not in first_at or at < first_at[key_result_id]:
+            first_at[key_result_id] = at
+    counted_from = {}
+    for pk, created_at in created.items():
+        first = min(created_at, first_at.get(pk, created_at))
+        day = rhythm.local_date(first, zone)
+        counted_from[pk] = min(max(day, period.start), period.end)
+
+    # The objectives shown: all of them, or one page.
+    page_info = None
+    shown_qs = objectives_qs
+    if page is not None:
+        count = max(1, -(-len(objective_ids) // PAGE_SIZE))
+        number = min(max(page, 1), count)
+        begin = (number - 1) * PAGE_SIZE
+        page_ids = objective_ids[begin : begin + PAGE_SIZE]
+        page_info = Page(number, count, begin + 1 if page_ids else 0, begin + len(page_ids))
+        shown_qs = Objective.objects.filter(pk__in=page_ids).order_by("created_at", "id")
     objectives = list(
-        objectives_qs.select_related("owner_person__user")
-        .prefetch_related(
+        shown_qs.select_related("owner_person__user").prefetch_related(
             Prefetch(
                 "team_links",
                 queryset=ObjectiveTeam.objects.select_related("team").order_by("team__name"),
@@ -301,26 +446,14 @@ def period_report(
                 to_attr="visible_krs",
             ),
         )
-        .order_by("created_at", "id")
     )
-
-    # The key results the gate let through: every check-in read below is on one of them.
-    key_result_ids = [kr.pk for o in objectives for kr in o.visible_krs]  # type: ignore[attr-defined]
-    check_ins = CheckIn.objects.visible_to(member).live().filter(key_result_id__in=key_result_ids)
-
-    # Every live check-in of the scope, as (key result, day): coverage and counts.
-    days: dict[int, set[dt.date]] = defaultdict(set)
-    in_period: dict[int, int] = defaultdict(int)
-    for key_result_id, at in check_ins.values_list("key_result_id", "at"):
-        day = rhythm.local_date(at, zone)
-        days[key_result_id].add(day)
-        if period.contains_day(day):
-            in_period[key_result_id] += 1
+    shown_kr_ids = [kr.pk for o in objectives for kr in o.visible_krs]  # type: ignore[attr-defined]
 
     retrospectives: dict[int, Retrospective] = {}
     for check_in in (
-        check_ins.filter(result_score__isnull=False)
+        check_ins.filter(result_score__isnull=False, key_result_id__in=shown_kr_ids)
         .select_related("author__user")
+        .only(*RETROSPECTIVE_FIELDS)
         .order_by("at", "id")
     ):
         # Oldest first: the latest result of each key result is the one kept.
@@ -335,26 +468,20 @@ def period_report(
         )
 
     lines: list[ObjectiveLine] = []
-    counted_from: dict[int, dt.date] = {}
     for objective in objectives:
         visible: list[KeyResult] = objective.visible_krs  # type: ignore[attr-defined]
-        key_lines = []
-        for kr in visible:
-            key_lines.append(
-                KeyResultLine(
-                    key_result=kr,
-                    progress=kr.progress,
-                    score=kr.score,
-                    achieved=None if kr.score is None else float(kr.score) >= threshold,
-                    confidence=kr.confidence,
-                    check_ins=in_period.get(kr.pk, 0),
-                    retrospective=retrospectives.get(kr.pk),
-                )
+        key_lines = [
+            KeyResultLine(
+                key_result=kr,
+                progress=kr.progress,
+                score=kr.score,
+                achieved=None if kr.score is None else float(kr.score) >= threshold,
+                confidence=kr.confidence,
+                check_ins=in_period.get(kr.pk, 0),
+                retrospective=retrospectives.get(kr.pk),
             )
-            first = min(
-                [rhythm.local_date(kr.created_at, zone), *days.get(kr.pk, ())],
-            )
-            counted_from[kr.pk] = min(max(first, period.start), period.end)
+            for kr in visible
+        ]
         lines.append(
             ObjectiveLine(
                 objective=objective,
@@ -369,31 +496,18 @@ def period_report(
             )
         )
 
-    blockers = []
-    raised = resolved = still_open = 0
-    for check_in in (
-        check_ins.filter(is_blocker=True)
-        .select_related("key_result__objective", "author__user", "blocker_resolved_by__user")
-        .order_by("at", "id")
-    ):
-        raised_on = rhythm.local_date(check_in.at, zone)
-        resolved_on = (
-            rhythm.local_date(check_in.blocker_resolved_at, zone)
-            if check_in.blocker_resolved_at
-            else None
-        )
-        raised += period.contains_day(raised_on)
-        resolved += resolved_on is not None and period.contains_day(resolved_on)
-        still_open += resolved_on is None
-        blockers.append(
-            BlockerLine(check_in=check_in, raised_on=raised_on, resolved_on=resolved_on)
-        )
-
+    blockers, counts = _blockers(
+        check_ins, period, zone, limit=None if page is None else LIST_LIMIT
+    )
+    insights_qs = check_ins.filter(is_insight=True)
+    insight_rows = insights_qs.select_related("key_result__objective", "author__user").order_by(
+        "-at", "-id"
+    )
+    if page is not None:
+        insight_rows = insight_rows[:LIST_LIMIT]
     insights = [
         InsightLine(check_in=check_in, on=rhythm.local_date(check_in.at, zone))
-        for check_in in check_ins.filter(is_insight=True)
-        .select_related("key_result__objective", "author__user")
-        .order_by("-at", "-id")
+        for check_in in insight_rows
     ]
 
     return PeriodReport(
@@ -403,10 +517,74 @@ def period_report(
         today=today,
         closures=_closures(period, team),
         objectives=lines,
-        coverage=_coverage(period, organization, today, counted_from, days),
-        blockers=Blockers(items=blockers, raised=raised, resolved=resolved, open=still_open),
+        coverage=_coverage(weeks, counted_from, checked),
+        blockers=Blockers(items=blockers, **counts),
         insights=insights,
         calibration=calibration_report(
             member, period=period, team=team, trend=False, uid=chart_uid
         ),
+        totals=Totals(
+            objectives=len(objective_ids),
+            key_results=len(created),
+            scored=len(all_scores),
+            achieved=sum(1 for s in all_scores if float(s) >= threshold),
+            score=sum(objective_scores) / len(objective_scores) if objective_scores else None,
+            insights=insights_qs.count() if page is not None else len(insights),
+        ),
+        page=page_info,
     )
+
+
+RETROSPECTIVE_FIELDS = (
+    "key_result_id",
+    "at",
+    "result_worked",
+    "result_did_not_work",
+    "result_learned",
+    "result_override_reason",
+    "result_score_overridden",
+    "author__user",
+)
+
+
+def _blockers(
+    check_ins: QuerySet[CheckIn], period: Period, zone: str, *, limit: int | None
+) -> tuple[list[BlockerLine], dict[str, int]]:
+    """The blockers (open ones first and then the latest, `limit` of them when given) and
+    how many were raised and resolved during the period and are still open (all of them)."""
+    blockers = check_ins.filter(is_blocker=True)
+    counts = {"raised": 0, "resolved": 0, "open": 0, "total": 0}
+    tz = ZoneInfo(zone)
+    period_start = _midnight(period.start, tz)
+    period_stop = _midnight(period.end + dt.timedelta(days=1), tz)
+    for at, resolved_at in blockers.values_list("at", "blocker_resolved_at").order_by():
+        counts["total"] += 1
+        counts["raised"] += period_start <= at < period_stop
+        if resolved_at is None:
+            counts["open"] += 1
+        else:
+            counts["resolved"] += period_start <= resolved_at < period_stop
+    loaded = blockers.select_related(
+        "key_result__objective", "author__user", "blocker_resolved_by__user"
+    )
+    if limit is None:
+        rows = list(loaded.order_by("at", "id"))
+    else:
+        # The open ones first, then the latest: what a reader of a long report needs.
+        first = loaded.order_by(F("blocker_resolved_at").asc(nulls_first=True), "-at", "-id")
+        rows = sorted(first[:limit], key=lambda c: (c.at, c.pk))
+    lines = []
+    for check_in in rows:
+        resolved_on = (
+            rhythm.local_date(check_in.blocker_resolved_at, zone)
+            if check_in.blocker_resolved_at
+            else None
+        )
+        lines.append(
+            BlockerLine(
+                check_in=check_in,
+                raised_on=rhythm.local_date(check_in.at, zone),
+                resolved_on=resolved_on,
+            )
+        )
+    return lines, counts

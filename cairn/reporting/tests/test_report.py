@@ -260,3 +260,73 @@ def test_the_report_page_runs_the_same_number_of_queries_for_three_times_the_dat
         elapsed = time.monotonic() - started
         assert len(large) == counts[who], (who, counts[who], len(large))
         print(f"{who}: {len(large)} queries, {elapsed * 1000:.0f} ms")
+
+
+def test_the_page_shows_one_page_of_objectives_and_the_latest_blockers_and_insights(
+    world: World, admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At enterprise scale the page cannot list 10,000 objectives: a page of them, and the
+    open or latest blockers and insights; the facts stay over the whole scope and the
+    downloads hold everything."""
+    from cairn.reporting.queries import report as report_queries
+
+    q = closed_quarter(world)
+    full = period_report(world.admin, q.period)
+    monkeypatch.setattr(report_queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(report_queries, "LIST_LIMIT", 1)
+    first = admin_client.get(report_url(q.period)).content.decode()
+    second = admin_client.get(report_url(q.period) + "?page=2").content.decode()
+    titles = [line.objective.title for line in full.objectives]
+    assert len(titles) > 2
+    for title in titles[:2]:
+        assert title in first and title not in second
+    assert titles[2] in second and titles[2] not in first
+    total = len(titles)
+    assert f"Objectives 1\N{EN DASH}2 of {total}" in first and 'rel="next"' in first
+    assert 'rel="prev"' in second
+    # The facts are the whole report's on every page.
+    for page in (first, second):
+        assert f'data-fact="objectives">{total}<' in page
+        assert 'data-fact="achieved">5<' in page and 'data-fact="blockers">2 / 1 / 1<' in page
+    # One blocker listed (the open one first) of two; one insight of the full list.
+    assert 'data-list-cut="blockers"' in first
+    assert len(full.blockers.items) == 2 and full.blockers.total == 2
+    paged = period_report(world.admin, q.period, page=1)
+    assert [line.is_open for line in paged.blockers.items] == [True]
+    assert len(paged.insights) <= 1 and paged.totals.insights == len(full.insights)
+    # A page past the end shows the last one; nonsense shows the first.
+    assert admin_client.get(report_url(q.period) + "?page=99").status_code == 200
+    assert titles[0] in admin_client.get(report_url(q.period) + "?page=x").content.decode()
+    # The CSV has every objective whatever the page size.
+    csv = admin_client.get(
+        reverse("reporting:period_report_csv", args=["acme", q.period.uid])
+    ).content.decode()
+    for title in titles:
+        assert title in csv
+
+
+def test_the_team_filter_lists_the_top_of_the_tree_and_the_viewers_teams(
+    world: World, member_client: Client
+) -> None:
+    from cairn.orgs import services as org_services
+
+    q = closed_quarter(world)
+
+    child = org_services.create_team(
+        organization=world.org, actor=world.admin, name="Web", parent=world.other_team
+    )
+    deep = org_services.create_team(
+        organization=world.org, actor=world.admin, name="Deep Web", parent=child
+    )
+
+    def choices(url: str) -> str:
+        page = member_client.get(url).content.decode()
+        start = page.index('id="report-team"')
+        return page[start : page.index("</select>", start)]
+
+    select = choices(report_url(q.period))
+    # The member's team, the roots and their children; not a third level the member is not in.
+    for name in (world.team.name, world.other_team.name, "Web"):
+        assert f">{name}</option>" in select
+    assert "Deep Web" not in select
+    assert "Deep Web" in choices(report_url(q.period, deep))

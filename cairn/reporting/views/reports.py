@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
 from cairn.lib.htmx import render_page
 from cairn.okrs.queries import periods_of
-from cairn.orgs.access import org_view, other_member_for, period_for, team_for
+from cairn.orgs.access import org_view, other_member_for, period_for, team_for, team_ids_of
 from cairn.orgs.models import Member, Team
 from cairn.reporting import exports
 from cairn.reporting.queries.calibration import MIN_FORECASTS_PER_KEY_RESULT, calibration_report
@@ -25,8 +26,16 @@ def _team(request: HttpRequest, member: Member) -> Team | None:
     return team_for(member, wanted) if wanted else None
 
 
-def _teams(member: Member) -> list[Team]:
-    return list(Team.objects.in_org(member.organization).order_by("name"))
+def _teams(member: Member, selected: Team | None) -> list[Team]:
+    """The team filter's choices: the top two levels of the team tree, the viewer's own teams
+    and the one shown. Not every team: an organization of 2,000 teams would put a 2,000-line
+    list on every report (any team's report is one `?team=` away, from its team page)."""
+    top = Q(parent__isnull=True) | Q(parent__parent__isnull=True)
+    own = Q(pk__in=team_ids_of(member))
+    chosen = Q(pk=selected.pk) if selected is not None else Q(pk__in=[])
+    return list(
+        Team.objects.in_org(member.organization).filter(top | own | chosen).order_by("name")
+    )
 
 
 @org_view
@@ -34,13 +43,17 @@ def period_report(request: HttpRequest, member: Member, period: uuid.UUID) -> Ht
     """The report of one period, for the organization or (`?team=`) one team."""
     the_period = period_for(member, period)
     team = _team(request, member)
-    report = build_report(member, the_period, team)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    report = build_report(member, the_period, team, page=page)
     context = {
         "member": member,
         "nav": "periods",
         "period": the_period,
         "team": team,
-        "teams": _teams(member),
+        "teams": _teams(member, team),
         "report": report,
         "calibration": report.calibration,
         "team_query": f"?team={team.uid}" if team else "",
@@ -79,7 +92,7 @@ def calibration(request: HttpRequest, member: Member) -> HttpResponse:
         "period": period,
         "periods": periods_of(member),
         "team": team,
-        "teams": _teams(member),
+        "teams": _teams(member, team),
         "person": person,
         "people": list(
             Member.objects.in_org(member.organization)
