@@ -27,14 +27,13 @@ columns. The exports and the API ask for everything (`page=None`).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Case, Count, F, Min, Prefetch, QuerySet, Value, When
 
 from cairn.checkins.models import CheckIn
 from cairn.checkins.queries import check_in_texts
@@ -302,9 +301,8 @@ def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 
 class _Calendar:
-    """Which reported week, and whether inside the period, a moment falls on in the
-    organization's time zone: a bisection over the weeks' first instants, so that hundreds of
-    thousands of check-ins need no time zone conversion each."""
+    """The first instants of the reported weeks and the period in the organization's time
+    zone: the bounds the database groups check-ins by."""
 
     def __init__(self, weeks: list[tuple[dt.date, dt.date]], period: Period, zone: str) -> None:
         tz = ZoneInfo(zone)
@@ -313,27 +311,21 @@ class _Calendar:
         self.period_start = _midnight(period.start, tz)
         self.period_stop = _midnight(period.end + dt.timedelta(days=1), tz)
 
-    def week(self, at: dt.datetime) -> int | None:
-        if not self.starts or at < self.starts[0] or at >= self.stop:  # type: ignore[operator]
-            return None
-        return bisect.bisect_right(self.starts, at) - 1
-
-    def in_period(self, at: dt.datetime) -> bool:
-        return self.period_start <= at < self.period_stop
-
 
 def _coverage(
     weeks: list[tuple[dt.date, dt.date]],
     counted_from: dict[int, dt.date],
-    checked: dict[int, set[int]],
+    checked: dict[int, int],
 ) -> Coverage:
-    """`checked[kr]` holds the indexes of the weeks the key result was checked in."""
+    """`checked[i]`: how many key results had a check-in in week i. A key result checked in
+    during a week counts from that week at the latest, so it is among the week's existing."""
     lines = []
-    for index, (_start, end) in enumerate(weeks):
-        existing = [pk for pk, first in counted_from.items() if first <= end]
-        done = sum(1 for pk in existing if index in checked.get(pk, ()))
+    for index, (start, end) in enumerate(weeks):
+        existing = sum(1 for first in counted_from.values() if first <= end)
         lines.append(
-            CoverageWeek(start=_start, end=end, key_results=len(existing), checked_in=done)
+            CoverageWeek(
+                start=start, end=end, key_results=existing, checked_in=checked.get(index, 0)
+            )
         )
     return Coverage(weeks=lines)
 
@@ -404,20 +396,33 @@ def period_report(
     ]
     all_scores = [s for rows in light.values() for _pk, _p, s, _w in rows if s is not None]
 
-    # Every live check-in of the scope, as (key result, moment): coverage and counts.
+    # Coverage and counts, aggregated by the database: a quarter of a large organization has
+    # hundreds of thousands of check-ins, and none of them needs to reach Python.
     weeks = _weeks(period, organization.week_start, today)
     calendar = _Calendar(weeks, period, zone)
-    checked: dict[int, set[int]] = defaultdict(set)
-    first_at: dict[int, dt.datetime] = {}
-    in_period: dict[int, int] = defaultdict(int)
-    for key_result_id, at in check_ins.values_list("key_result_id", "at").order_by():
-        week = calendar.week(at)
-        if week is not None:
-            checked[key_result_id].add(week)
-        if calendar.in_period(at):
-            in_period[key_result_id] += 1
-        if key_result_id not in first_at or at < first_at[key_result_id]:
-            first_at[key_result_id] = at
+    first_at = dict(
+        check_ins.values("key_result_id")
+        .annotate(first=Min("at"))
+        .values_list("key_result_id", "first")
+        .order_by()
+    )
+    checked: dict[int, int] = {}
+    if weeks:
+        week_of = Case(
+            *(
+                When(at__lt=calendar.starts[i + 1], then=Value(i))
+                for i in range(len(calendar.starts) - 1)
+            ),
+            default=Value(len(calendar.starts) - 1),
+        )
+        checked = dict(
+            check_ins.filter(at__gte=calendar.starts[0], at__lt=calendar.stop)
+            .annotate(week=week_of)
+            .values("week")
+            .annotate(n=Count("key_result_id", distinct=True))
+            .values_list("week", "n")
+            .order_by()
+        )
     counted_from = {}
     for pk, created_at in created.items():
         first = min(created_at, first_at.get(pk, created_at))
@@ -448,6 +453,17 @@ def period_report(
         )
     )
     shown_kr_ids = [kr.pk for o in objectives for kr in o.visible_krs]  # type: ignore[attr-defined]
+    in_period = dict(
+        check_ins.filter(
+            key_result_id__in=shown_kr_ids,
+            at__gte=calendar.period_start,
+            at__lt=calendar.period_stop,
+        )
+        .values("key_result_id")
+        .annotate(n=Count("id"))
+        .values_list("key_result_id", "n")
+        .order_by()
+    )
 
     retrospectives: dict[int, Retrospective] = {}
     for check_in in (
