@@ -6,16 +6,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make bench`: the size of the generated organization (S, M or L, benchmarks/sizes.py).
+SIZE ?= L
 # Tests keep their secret key and files apart from the data of `make run`.
 TEST_DATA_DIR := var/test
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres lint clean
+.PHONY: help run test test-sqlite test-postgres lint bench clean
 
 help:
 	@echo "make run    install into .venv, migrate, load the demo if empty, serve at http://$(HOST):$(PORT) with the task worker"
 	@echo "make test   install dev tools, run the tests on SQLite (with the browser leg), then on PostgreSQL"
 	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make bench  the scale benchmark on SQLite and PostgreSQL (SIZE=L, M or S; see benchmarks/)"
 	@echo "make clean  remove .venv and caches (keeps the data in var/)"
 
 $(BIN)/python:
@@ -34,6 +37,12 @@ $(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@ $(VENV)/.installed-run
+
+# The benchmark's tools (locust, psutil, pyinstrument) on top of the dev tools.
+$(VENV)/.installed-bench: requirements-bench.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
 
 run: $(VENV)/.installed-run
 	$(BIN)/cairn manage migrate --noinput
@@ -66,6 +75,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy cairn
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/cairn bench run --size $(SIZE)
 
 clean:
 	rm -rf $(VENV) $(TEST_DATA_DIR) test-artifacts .pytest_cache .mypy_cache .ruff_cache \

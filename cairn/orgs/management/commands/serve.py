@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from cairn.lib.database import refresh_statistics
 from cairn.orgs.management.commands._common import migrate_if_needed
+
+
+def static_files_current() -> bool:
+    """Collected static files are current when the manifest is newer than every source file
+    (compressing every file again, brotli included, takes half a minute of CPU)."""
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    collected_at = manifest.stat().st_mtime
+    for finder in finders.get_finders():
+        for path, storage in finder.list([]):
+            if Path(storage.path(path)).stat().st_mtime > collected_at:
+                return False
+    return True
 
 
 class Command(BaseCommand):
@@ -34,7 +50,7 @@ class Command(BaseCommand):
         # The planner's statistics, once (later the worker refreshes them daily).
         if refresh_statistics(only_if_missing=True):
             self.stdout.write("Gathered the database's query planner statistics (ANALYZE).")
-        if not settings.DEBUG:
+        if not settings.DEBUG and not static_files_current():
             # The hashed-name manifest that the static storage needs to render any page.
             call_command("collectstatic", interactive=False, verbosity=0)
         host = options["host"]
