@@ -290,6 +290,7 @@ def plan(name: str, subjects: Subjects, who: Member, session_key: str) -> Plan:
         "alignment_health": floor_reports.alignment_health,
         "period_report": floor_reports.period_report,
         "export_csv": floor_reports.export_csv,
+        "period_report_org": floor_reports.period_report_org,
         "api_objectives": floor_api.api_objectives,
         "api_key_results": floor_api.api_key_results,
         "api_check_ins": floor_api.api_check_ins,

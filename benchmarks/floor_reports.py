@@ -150,7 +150,7 @@ def alignment_health(ctx: Context) -> list[Statement]:
     ]
 
 
-def period_report(ctx: Context, *, page: bool = True) -> list[Statement]:
+def period_report(ctx: Context, *, page: bool = True, team: bool = True) -> list[Statement]:
     """Every period with who closed it (the report's period, its closing and calibration's
     periods), the teams' own closures while it is open, the teams (the page's filter), the
     period's visible objectives, their owning teams and visible key results, and every live
@@ -158,7 +158,16 @@ def period_report(ctx: Context, *, page: bool = True) -> list[Statement]:
     the blockers, insights and results)."""
     period = ctx.subjects.report_period
     params: Params = {"period": period.pk}
-    sql, _params = period_objectives(ctx, period.pk)
+    # The team's report (`?team=`): the objectives it owns, shared ones included.
+    owned = (
+        " AND EXISTS (SELECT 1 FROM okrs_objectiveteam rt WHERE rt.objective_id = o.id"
+        " AND rt.team_id = %(report_team)s)"
+        if team
+        else ""
+    )
+    if team:
+        params["report_team"] = ctx.subjects.team.pk
+    sql, _params = period_objectives(ctx, period.pk, owned)
     ids = ctx.ids(sql, **params)
     flagged = "(c.is_blocker OR c.is_insight OR c.result_score IS NOT NULL)"
     texts = ", ".join(f"CASE WHEN {flagged} THEN c.{name} END" for name in CHECK_IN_TEXTS)
@@ -187,7 +196,7 @@ def period_report(ctx: Context, *, page: bool = True) -> list[Statement]:
             " JOIN okrs_objective o ON o.id = k.objective_id "
             + person("a", "c.author_id")
             + " WHERE c.organization_id = %(org)s AND o.period_id = %(period)s"
-            f" AND c.deleted_at IS NULL AND {ctx.key_result_visible('k', 'o')}"
+            f"{owned} AND c.deleted_at IS NULL AND {ctx.key_result_visible('k', 'o')}"
             " ORDER BY c.at, c.id",
             **params,
         ),
@@ -196,5 +205,10 @@ def period_report(ctx: Context, *, page: bool = True) -> list[Statement]:
 
 
 def export_csv(ctx: Context) -> list[Statement]:
-    """The report's rows without the page's team filter."""
+    """The team report's rows, without the page's list of teams."""
     return period_report(ctx, page=False)
+
+
+def period_report_org(ctx: Context) -> list[Statement]:
+    """The whole organization's report."""
+    return period_report(ctx, team=False)

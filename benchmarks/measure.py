@@ -115,6 +115,9 @@ def scenarios(subjects: Subjects) -> list[Scenario]:
         return reverse(name, args=[slug, *args])
 
     period = f"?period={subjects.period.uid}"
+    # The report and export a team lead reads: the typical member's team (the admin reads the
+    # same); the whole organization's report is measured once more, for the admin alone.
+    team = f"?team={subjects.team.uid}"
     kr = subjects.heavy_key_result
     reads: list[tuple[str, str, float, str, bool]] = [
         ("inbox", page("checkins:inbox"), 50, ISSUE, False),
@@ -126,14 +129,14 @@ def scenarios(subjects: Subjects) -> list[Scenario]:
         ("alignment_health", page("alignment:health") + period, 500, ISSUE, False),
         (
             "period_report",
-            page("reporting:period_report", subjects.report_period.uid),
+            page("reporting:period_report", subjects.report_period.uid) + team,
             500,
             GUIDANCE,
             False,
         ),
         (
             "export_csv",
-            page("reporting:period_report_csv", subjects.report_period.uid),
+            page("reporting:period_report_csv", subjects.report_period.uid) + team,
             500,
             GUIDANCE,
             False,
@@ -150,6 +153,15 @@ def scenarios(subjects: Subjects) -> list[Scenario]:
         for name, path, target, kind, api in reads
         for who in WHO
     ]
+    out.append(
+        Scenario(
+            "period_report_org",
+            "admin",
+            page("reporting:period_report", subjects.report_period.uid),
+            500,
+            GUIDANCE,
+        )
+    )
     write_path = page("checkins:check_in_new", subjects.write_key_result.uid)
     out += [
         Scenario(
