@@ -74,7 +74,7 @@ test-postgres: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy cairn
+	$(BIN)/mypy cairn benchmarks
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/cairn bench run --size $(SIZE)
