@@ -86,6 +86,12 @@ if _database_url:
             _database_url, conn_max_age=env_int("CAIRN_DB_CONN_MAX_AGE", 60)
         )
     }
+    # Short indexed reads are Cairn's whole workload: JIT compilation only adds time to them
+    # (130 ms on an inbox query at 150,000 key results), and on SSDs a random page read costs
+    # little more than a sequential one, so index plans should win where they do.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = env_str(
+        "CAIRN_PG_OPTIONS", "-c jit=off -c random_page_cost=1.1"
+    )
 else:
     DATABASES = {
         "default": {

@@ -39,11 +39,12 @@ def pending_migrations(database: str = DEFAULT_DB_ALIAS) -> int:
     return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
-def migrate_if_needed(stdout: OutputWrapper) -> None:
-    """Apply pending migrations (a fresh data directory has none applied)."""
+def migrate_if_needed(stdout: OutputWrapper) -> int:
+    """Apply pending migrations (a fresh data directory has none applied); how many."""
     from django.core.management import call_command
 
     count = pending_migrations()
     if count:
         stdout.write(f"Applying {count} pending migration(s)...")
         call_command("migrate", interactive=False, verbosity=0)
+    return count

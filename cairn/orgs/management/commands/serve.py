@@ -46,9 +46,10 @@ class Command(BaseCommand):
         if options["workers"] < 1:
             raise CommandError(f"--workers must be at least 1 (got {options['workers']}).")
         self.check(display_num_errors=False)
-        migrate_if_needed(stdout=self.stdout)
-        # The planner's statistics, once (later the worker refreshes them daily).
-        if refresh_statistics(only_if_missing=True):
+        migrated = migrate_if_needed(stdout=self.stdout)
+        # The planner's statistics: when there are none, or after migrations (a new index has
+        # none); later the worker refreshes them daily.
+        if refresh_statistics(only_if_missing=not migrated):
             self.stdout.write("Gathered the database's query planner statistics (ANALYZE).")
         if not settings.DEBUG and not static_files_current():
             # The hashed-name manifest that the static storage needs to render any page.
