@@ -56,6 +56,7 @@ from benchmarks import floor
 from benchmarks.subjects import BENCH_COMMENT, Subjects, pick
 from cairn.api.auth import ORGANIZATION_HEADER
 from cairn.lib.database import refresh_statistics
+from cairn.lib.runtime import tune_gc
 from cairn.okrs.models import KeyResultKind
 from cairn.orgs.models import Member
 
@@ -185,6 +186,8 @@ def prepare(out: Callable[[str], Any] | None = None) -> None:
         out("Gathered the query planner's statistics (ANALYZE), as `cairn serve` does.")
     if not settings.DEBUG and not _manifest_present():
         call_command("collectstatic", interactive=False, verbosity=0)
+    # And what a server worker does when it loads `cairn.wsgi`.
+    tune_gc()
 
 
 @contextmanager
