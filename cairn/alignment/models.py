@@ -47,11 +47,16 @@ class DependencyQuerySet(models.QuerySet["Dependency"]):
 
     def unanswered(self, now: dt.datetime, *, days: int = 7) -> DependencyQuerySet:
         """Still proposed and never answered, more than `days` after it was asked."""
-        return self.filter(
-            state=DependencyState.PROPOSED,
-            answered_at__isnull=True,
-            asked_at__lt=now - dt.timedelta(days=days),
-        )
+        return self.filter(unanswered_q(now, days=days))
+
+
+def unanswered_q(now: dt.datetime, *, days: int = 7) -> Q:
+    """The rule of `DependencyQuerySet.unanswered`, to filter or annotate with."""
+    return Q(
+        state=DependencyState.PROPOSED,
+        answered_at__isnull=True,
+        asked_at__lt=now - dt.timedelta(days=days),
+    )
 
 
 class Dependency(models.Model):

@@ -7,6 +7,13 @@ app_name = "alignment"
 urlpatterns = [
     path("alignment/", maps.alignment_map, name="map"),
     path("alignment/health/", maps.alignment_health, name="health"),
+    path(
+        "alignment/health/<slug:finding>/",
+        maps.alignment_health_finding,
+        name="health_finding",
+    ),
+    path("alignment/teams/<uuid:team>/", maps.alignment_map_team, name="map_team"),
+    path("alignment/people/", maps.alignment_map_people, name="map_people"),
     path("teams/<uuid:team>/alignment/", maps.team_alignment, name="team_alignment"),
     path("dependencies/", dependencies.dependency_list, name="dependencies"),
     path(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from django.db.models import QuerySet
@@ -37,6 +38,27 @@ def paginate(items: QuerySet[Any] | list[Any], params: PageParams) -> dict[str, 
     more = len(window) > params.limit
     return {
         "items": window[: params.limit],
+        "limit": params.limit,
+        "offset": params.offset,
+        "next_offset": params.offset + params.limit if more else None,
+    }
+
+
+def paginate_keys(
+    items: QuerySet[Any], params: PageParams, rows: Callable[[list[Any]], QuerySet[Any]]
+) -> dict[str, Any]:
+    """As `paginate`, in two steps: the page's primary keys first (the sort carries only the
+    columns it orders by, and no join or annotation is computed for the rows it skips), then
+    `rows(keys)`, their rows with everything the representation reads. `items` is the gated
+    queryset, so `rows` may read the keys without asking the gate again."""
+    window = list(
+        items.values_list("pk", flat=True)[params.offset : params.offset + params.limit + 1]
+    )
+    more = len(window) > params.limit
+    keys = window[: params.limit]
+    found = {row.pk: row for row in rows(keys)} if keys else {}
+    return {
+        "items": [found[key] for key in keys if key in found],
         "limit": params.limit,
         "offset": params.offset,
         "next_offset": params.offset + params.limit if more else None,

@@ -217,3 +217,38 @@ def test_the_alignment_map_filters_by_team_and_clicks_through_past_a_private_obj
     ).to_be_visible()
     expect(page.locator("body")).not_to_contain_text(PRIVATE_TITLE)
     screenshot(page, "alignment-objective-chain-redacted")
+
+
+def test_a_full_map_opens_team_by_team_and_keeps_the_private_objective_redacted(
+    page: Any, screenshot: Callable[[Any, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playwright.sync_api import expect
+
+    from cairn.alignment.queries import map as map_queries
+
+    # A map too big to draw at once (as at 10,000 objectives): every team loads when opened.
+    monkeypatch.setattr(map_queries, "OPEN_ROWS", 0)
+    load_demo()
+    sign_in(page, email_of("mia"), DEMO_PASSWORD)
+    page.wait_for_url("**/o/acme/**")
+    page.goto("/o/acme/alignment/")
+    the_map = page.locator("#map")
+    expect(the_map.locator(".map-team__name", has_text="Acme")).to_have_count(1)
+    expect(the_map).not_to_contain_text(CLOUD)
+
+    for name in ("Acme", "Engineering", "Platform"):
+        team = the_map.locator(f"details.map-team:has(> summary .map-team__name:text-is('{name}'))")
+        expect(team).not_to_have_attribute("open", re.compile(".*"))
+        team.locator(":scope > summary").click()
+        # Its part replaces the placeholder: the team's links, then its own objectives.
+        expect(
+            team.locator(":scope > .map-team__body > .map-part > .map-team__links")
+        ).to_be_visible()
+
+    platform = the_map.locator(
+        "details.map-team:has(> summary .map-team__name:text-is('Platform'))"
+    )
+    expect(platform.locator("a.map-node__title", has_text=CLOUD)).to_be_visible()
+    expect(platform.locator(".map-redacted").first).to_have_text("Private objective")
+    expect(page.locator("body")).not_to_contain_text(PRIVATE_TITLE)
+    screenshot(page, "alignment-map-opened-team-by-team")

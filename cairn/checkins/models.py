@@ -7,7 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cairn.okrs.models import KeyResult, Objective
+from cairn.okrs.models import (
+    KeyResult,
+    Objective,
+    key_result_access_q,
+    objective_private_access_q,
+)
 from cairn.orgs.models import Member, Organization, new_uid
 
 
@@ -22,11 +27,14 @@ class CheckInQuerySet(models.QuerySet["CheckIn"]):
         return self.filter(organization=organization)
 
     def visible_to(self, member: Member) -> CheckInQuerySet:
-        """Check-ins follow their key result: the one gate decides."""
+        """Check-ins follow their key result: the one gate decides, its rule applied through
+        the check-in's key result (a join on its primary key), not as `key_result IN (every
+        visible key result)`: SQLite builds that list in full, a scan of the organization's
+        key results on every read, however few check-ins the rest of the query selects."""
         qs = self.filter(organization_id=member.organization_id)
         if member.is_admin:
             return qs
-        return qs.filter(key_result__in=KeyResult.objects.visible_to(member).values("pk"))
+        return qs.filter(key_result_access_q(member, prefix="key_result__"))
 
     def live(self) -> CheckInQuerySet:
         return self.filter(deleted_at__isnull=True)
@@ -214,7 +222,8 @@ class SyncQuerySet(models.QuerySet["Sync"]):
         qs = self.filter(organization_id=member.organization_id)
         if member.is_admin:
             return qs
-        return qs.filter(objective__in=Objective.objects.visible_to(member).values("pk"))
+        # Through the sync's objective, as `CheckInQuerySet.visible_to`.
+        return qs.filter(objective_private_access_q(member, prefix="objective__"))
 
 
 class Sync(models.Model):

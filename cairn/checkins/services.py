@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -147,8 +148,14 @@ def current_next_up(key_result: KeyResult, before: dt.datetime | None = None) ->
     live = CheckIn.objects.live().filter(key_result=key_result)
     if before is not None:
         live = live.filter(at__lte=before)
-    latest = live.exclude(next_up_plan="").order_by("-at", "-id").first()
-    if latest is None or live.filter(reflects_on=latest).exists():
+    # One query: the latest with a plan, and whether a later one reflected on it.
+    latest = (
+        live.exclude(next_up_plan="")
+        .annotate(reflected=Exists(live.filter(reflects_on=OuterRef("pk"))))
+        .order_by("-at", "-id")
+        .first()
+    )
+    if latest is None or latest.reflected:  # type: ignore[attr-defined]
         return None
     return latest
 
@@ -202,7 +209,8 @@ def record_check_in(
     # "newest check-in" decision are made on the row as it is now, locked for the update.
     callers_copy = key_result
     key_result = KeyResult.objects.select_for_update().get(pk=key_result.pk)
-    organization = callers_copy.organization
+    # The author's, already loaded with them (the same organization: checked above).
+    organization = author.organization
     check_in = CheckIn(
         organization_id=key_result.organization_id,
         key_result=key_result,

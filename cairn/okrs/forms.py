@@ -6,6 +6,7 @@ ValidationErrors are attached to the matching fields with `attach_errors`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -226,30 +227,40 @@ class DeferInitiativeForm(forms.Form):
     )
 
 
+class _ParentField(forms.ChoiceField):
+    """A choice the list need not show (one found by search): `AlignForm.clean_parent`
+    decides whether it names a parent the member may choose."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 class AlignForm(forms.Form):
     """Choose one parent: an objective or a key result, from those the member can see in the
-    same or an enclosing period. Values are "o:<uid>" or "k:<uid>"."""
+    same or an enclosing period. Values are "o:<uid>" or "k:<uid>". The list shows some of
+    them (`queries.align`); `resolve` looks up the one posted, listed or not."""
 
-    parent = forms.ChoiceField(label=_("Contributes to"))
+    parent = _ParentField(label=_("Contributes to"))
 
-    def __init__(self, *args: Any, candidates: list[Objective], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        candidates: list[Objective],
+        resolve: Callable[[str], tuple[Objective | None, KeyResult | None] | None],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self._objectives: dict[str, Objective] = {}
-        self._key_results: dict[str, KeyResult] = {}
+        self._resolve = resolve
         choices: list[Any] = [("", _("Choose an objective or key result"))]
         for objective in candidates:
             group = [(f"o:{objective.uid}", _("Objective: %(title)s") % {"title": objective})]
-            self._objectives[f"o:{objective.uid}"] = objective
             for kr in getattr(objective, "visible_krs", []):
                 group.append((f"k:{kr.uid}", _("Key result: %(title)s") % {"title": kr}))
-                self._key_results[f"k:{kr.uid}"] = kr
             choices.append((f"{objective.title} ({objective.period})", group))
         self.fields["parent"].choices = choices  # type: ignore[attr-defined]
 
     def clean_parent(self) -> tuple[Objective | None, KeyResult | None]:
-        value = self.cleaned_data["parent"]
-        if value in self._objectives:
-            return self._objectives[value], None
-        if value in self._key_results:
-            return None, self._key_results[value]
-        raise ValidationError(_("Choose an objective or key result from the list."))
+        found = self._resolve(self.cleaned_data["parent"])
+        if found is None:
+            raise ValidationError(_("Choose an objective or key result from the list."))
+        return found

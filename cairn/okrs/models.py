@@ -6,12 +6,13 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cairn.okrs import progress as progress_maths
-from cairn.orgs.models import Member, Organization, Period, Team, TeamMembership, new_uid
+from cairn.orgs.access import team_ids_of
+from cairn.orgs.models import Member, Organization, Period, Team, new_uid
 
 
 class Visibility(models.TextChoices):
@@ -31,23 +32,30 @@ class ObjectiveQuerySet(models.QuerySet["Objective"]):
         return qs.filter(objective_private_access_q(member))
 
 
-def _teams_of(member: Member) -> QuerySet[Team, Any]:
-    """The teams whose private items `member` may see: the same set `access.team_ids_of` uses
-    for edit rights (membership or lead), so that nobody can edit what they cannot see."""
-    return Team.objects.filter(
-        Q(id__in=TeamMembership.objects.filter(member=member).values("team")) | Q(lead=member)
-    ).values("id")
+def _teams_of(member: Member) -> set[int]:
+    """The teams whose private items `member` may see: `access.team_ids_of` (membership or
+    lead), the set that decides edit rights, so that nobody can edit what they cannot see.
+    Read once per member and inlined as a list: a nested subquery in every gate would cost
+    each query more to build and to plan than the one read."""
+    return team_ids_of(member)
+
+
+def _in_teams_of(member: Member, ref: OuterRef) -> Q:
+    """'An owning team of the objective `ref` is one of `member`'s teams', or nothing."""
+    teams = _teams_of(member)
+    if not teams:
+        return Q(pk__in=[])
+    return Q(Exists(ObjectiveTeam.objects.filter(objective=ref, team_id__in=sorted(teams))))
 
 
 def objective_private_access_q(member: Member, prefix: str = "") -> Q:
     """Q over Objective (or, with `prefix`, a relation to it) for 'public or member may see'."""
     ref = OuterRef(f"{prefix}id") if prefix else OuterRef("pk")
-    in_owning_team = ObjectiveTeam.objects.filter(objective=ref, team__in=_teams_of(member))
     shared = Objective.shared_with.through.objects.filter(objective=ref, member=member)
     return (
         Q(**{f"{prefix}visibility": Visibility.PUBLIC})
         | Q(**{f"{prefix}owner_person": member})
-        | Q(Exists(in_owning_team))
+        | _in_teams_of(member, ref)
         | Q(Exists(shared))
     )
 
@@ -109,7 +117,23 @@ class Objective(models.Model):
         verbose_name = _("objective")
         verbose_name_plural = _("objectives")
         ordering = ("created_at", "id")
-        indexes = [models.Index(fields=["organization", "period", "visibility"])]
+        indexes = [
+            models.Index(fields=["organization", "period", "visibility"]),
+            # A period's objectives oldest first, a page at a time ("All objectives"): read in
+            # order from the index, not all sorted to show fifty.
+            models.Index(
+                fields=["organization", "period", "created_at", "id"],
+                name="okrs_objective_period_order",
+            ),
+            # Few objectives are carried over: with their NULLs counted in, the column's
+            # statistics make the plain index look useless to SQLite, which then scans every
+            # objective to find what continues this one (its page asks on every view).
+            models.Index(
+                fields=["continued_from"],
+                condition=Q(continued_from__isnull=False),
+                name="okrs_objective_continued",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -159,21 +183,22 @@ class KeyResultQuerySet(models.QuerySet["KeyResult"]):
         qs = self.filter(organization_id=member.organization_id)
         if member.is_admin:
             return qs
-        objective_visible = objective_private_access_q(member, prefix="objective__")
-        in_owning_team = ObjectiveTeam.objects.filter(
-            objective=OuterRef("objective_id"), team__in=_teams_of(member)
-        )
-        shared = KeyResult.shared_with.through.objects.filter(
-            keyresult=OuterRef("pk"), member=member
-        )
-        kr_visible = (
-            Q(visibility=Visibility.PUBLIC)
-            | Q(owner=member)
-            | Q(objective__owner_person=member)
-            | Q(Exists(in_owning_team))
-            | Q(Exists(shared))
-        )
-        return qs.filter(objective_visible).filter(kr_visible)
+        return qs.filter(key_result_access_q(member))
+
+
+def key_result_access_q(member: Member, prefix: str = "") -> Q:
+    """Q over KeyResult (or, with `prefix`, a relation to it) for 'member may see it': its
+    objective is visible to them, and it is public, theirs, on their objective or their
+    team's, or shared with them."""
+    ref = OuterRef(f"{prefix}id") if prefix else OuterRef("pk")
+    shared = KeyResult.shared_with.through.objects.filter(keyresult=ref, member=member)
+    return objective_private_access_q(member, prefix=f"{prefix}objective__") & (
+        Q(**{f"{prefix}visibility": Visibility.PUBLIC})
+        | Q(**{f"{prefix}owner": member})
+        | Q(**{f"{prefix}objective__owner_person": member})
+        | _in_teams_of(member, OuterRef(f"{prefix}objective_id"))
+        | Q(Exists(shared))
+    )
 
 
 class KeyResult(models.Model):
@@ -259,7 +284,15 @@ class KeyResult(models.Model):
         verbose_name = _("key result")
         verbose_name_plural = _("key results")
         ordering = ("position", "created_at", "id")
-        indexes = [models.Index(fields=["organization", "objective"])]
+        indexes = [
+            models.Index(fields=["organization", "objective"]),
+            # As for objectives: what continues a key result, without a scan of all of them.
+            models.Index(
+                fields=["continued_from"],
+                condition=Q(continued_from__isnull=False),
+                name="okrs_keyresult_continued",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(start_value=models.F("target_value")),
@@ -323,9 +356,16 @@ def follow_objective_and_key_result(qs: _Q, member: Member) -> _Q:
     qs = qs.filter(organization_id=member.organization_id)
     if member.is_admin:
         return qs
-    return qs.filter(objective__in=Objective.objects.visible_to(member).values("pk")).filter(
+    # The gate's own conditions on the row's objective and key result, not `objective IN
+    # (every visible objective)`: SQLite builds such a list in full, a scan of the
+    # organization's objectives and key results on every read, however few rows the rest of
+    # the query selects.
+    org = member.organization_id
+    return qs.filter(
+        Q(objective__organization_id=org) & objective_private_access_q(member, prefix="objective__")
+    ).filter(
         Q(key_result__isnull=True)
-        | Q(key_result__in=KeyResult.objects.visible_to(member).values("pk"))
+        | (Q(key_result__organization_id=org) & key_result_access_q(member, prefix="key_result__"))
     )
 
 

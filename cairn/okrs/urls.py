@@ -8,6 +8,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("teams/<uuid:team>/", pages.team, name="team"),
     path("people/<uuid:person>/", pages.person, name="person"),
+    path("objectives/", pages.objectives, name="objectives"),
     path("objectives/new/", objectives.objective_new, name="objective_new"),
     path("objectives/<uuid:objective>/", objectives.objective_detail, name="objective"),
     path("objectives/<uuid:objective>/edit/", objectives.objective_edit, name="objective_edit"),

@@ -1,272 +1,66 @@
-"""The alignment map of a period, and one team's own view of its alignment.
+"""The alignment map of a period (and, re-exported for its callers, a team's own view of its
+alignment: `team_alignment`).
 
-Both are read in a fixed number of set-based queries, whatever the number of objectives,
-links and dependencies: the teams, the period's visible objectives, their owning teams and
-visible key results, every alignment link touching the period, the linked objectives (and
-parent key results) of other periods, and the visible dependencies. The graph is assembled
-here in Python.
+The map reads the period's structure (`structure.load_structure`: ids, a fixed number of
+queries) and then only the objectives it draws (`graph.hydrate`). A page at 10,000
+objectives does not draw 10,000 rows: the map shows the whole team tree's counts, draws the
+objectives of the top levels while they fit in `OPEN_ROWS`, and the teams below (and the
+personal objectives, a page at a time) load when they are opened — each through the same
+gate and the same structure, scoped to that team (`team_part`, `people_part`).
 
-Privacy (PRODUCT.md, "Transparency"): what a member may see is decided by the `visible_to`
-gate alone. An objective they may not see but which sits in an alignment chain of one they
-can see becomes a *redacted node*: it keeps its place in the structure (its links) and
-nothing else — no title, owner, team, numbers or uid. A private key result used as a parent
-inside a visible objective is redacted the same way. Hidden objectives outside every visible
-chain are not on the page at all.
+Privacy: see `graph`. Every fragment works out its own private chains and numbers its
+redacted nodes with its own prefix, never an id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
-from cairn.alignment.models import Dependency, DependencyState
-from cairn.okrs.models import Alignment, KeyResult, Objective, ObjectiveTeam
-from cairn.okrs.queries.common import ProgressView, objective_progress
+from cairn.alignment.models import Dependency
+from cairn.alignment.queries.graph import (
+    AlignmentGraph,
+    KeyResultRow,
+    MapEdge,
+    MapNode,
+    alignment_graph,
+    hydrate,
+)
+from cairn.alignment.queries.structure import Structure, TeamRow, load_structure
+from cairn.alignment.queries.team_alignment import TeamAlignment, TeamLink, team_alignment
 from cairn.orgs.models import Member, Period, Team, TeamMembership
 
-# Long texts no map row shows: left in the database so 500 rows stay light.
-OBJECTIVE_TEXTS = ("description",)
-KEY_RESULT_TEXTS = ("description", "context_why", "context_baseline", "context_tactic")
+__all__ = [
+    "AlignmentGraph",
+    "AlignmentMap",
+    "KeyResultRow",
+    "MapEdge",
+    "MapNode",
+    "TeamAlignment",
+    "TeamLink",
+    "alignment_graph",
+    "alignment_map",
+    "people_part",
+    "team_alignment",
+    "team_part",
+]
 
-
-@dataclass(eq=False)
-class MapNode:
-    """One objective on the map; `objective` is None for a redacted node."""
-
-    objective: Objective | None
-    teams: list[Team] = field(default_factory=list)
-    key_results: list[KeyResult] = field(default_factory=list)
-    progress: ProgressView | None = None
-    in_period: bool = False
-    up: list[MapEdge] = field(default_factory=list)
-    down: list[MapEdge] = field(default_factory=list)
-    dependencies: list[Dependency] = field(default_factory=list)
-    # Drawn wherever it is linked: every visible node; a redacted one only when it is in a
-    # chain the page shows (`AlignmentGraph.redacted_in_chains`).
-    shown: bool = True
-    # Set per page: the node has a row carrying `anchor` on this page. A redacted node's
-    # anchor is a counter ("p-1", "p-2", ...), never an id, so that nothing about the hidden
-    # objective reaches the page.
-    on_page: bool = False
-    anchor: str = ""
-
-    @property
-    def is_redacted(self) -> bool:
-        return self.objective is None
-
-    @property
-    def is_shared(self) -> bool:
-        return len(self.teams) > 1
-
-    @property
-    def team_names(self) -> str:
-        return ", ".join(team.name for team in self.teams)
-
-    @property
-    def over_optimistic(self) -> int:
-        return sum(1 for kr in self.key_results if kr.is_over_optimistic)
-
-    @property
-    def links_up(self) -> list[MapEdge]:
-        return [edge for edge in self.up if edge.node.shown]
-
-    @property
-    def links_down(self) -> list[MapEdge]:
-        return [edge for edge in self.down if edge.node.shown]
-
-
-@dataclass(frozen=True, eq=False)
-class MapEdge:
-    """A link from a node to `node`. `key_result` is the parent key result the alignment goes
-    through (the other end's for an up link, this node's own for a down link) when visible;
-    `via_private_key_result` when it goes through one the member may not see."""
-
-    node: MapNode
-    key_result: KeyResult | None = None
-    via_private_key_result: bool = False
-
-
-@dataclass
-class AlignmentGraph:
-    period: Period
-    teams: list[Team]
-    # The period's visible objectives, oldest first.
-    nodes: list[MapNode]
-    dependencies: list[Dependency]
-    # Hidden objectives in a chain of some visible objective of the period.
-    hidden: list[MapNode]
-
-    def redacted_in_chains(
-        self, starts: Iterable[MapNode], *, on_page: bool = True
-    ) -> list[MapNode]:
-        """The hidden objectives in the alignment chains of `starts` — above them going up
-        and below them going down, through hidden objectives only — in the order they are
-        met, marked shown (and, `on_page`, given a numbered anchor for this page's list)."""
-        found: list[MapNode] = []
-        seen: set[int] = set()
-
-        def visit(node: MapNode, upward: bool) -> None:
-            stack = [node]
-            while stack:
-                current = stack.pop()
-                edges = current.up if upward else current.down
-                for edge in reversed(edges):
-                    other = edge.node
-                    if other.is_redacted and id(other) not in seen:
-                        seen.add(id(other))
-                        found.append(other)
-                        stack.append(other)
-
-        for start in starts:
-            visit(start, upward=True)
-            visit(start, upward=False)
-        for number, node in enumerate(found, start=1):
-            node.shown = True
-            if on_page:
-                node.on_page, node.anchor = True, f"p-{number}"
-        return found
-
-
-def _key_results(member: Member, q: Q) -> list[KeyResult]:
-    return list(
-        KeyResult.objects.visible_to(member)
-        .filter(q)
-        .defer(*KEY_RESULT_TEXTS)
-        .order_by("position", "created_at", "id")
-    )
-
-
-def alignment_graph(member: Member, period: Period) -> AlignmentGraph:
-    """The period's alignment graph as `member` may see it (see the module docstring)."""
-    org_id = member.organization_id
-    today = member.organization.today()
-    teams = list(Team.objects.filter(organization_id=org_id).order_by("name"))
-    team_by_id = {team.pk: team for team in teams}
-
-    visible = Objective.objects.visible_to(member)
-    in_period = visible.filter(period=period)
-    objectives = list(
-        in_period.select_related("owner_person__user")
-        .defer(*OBJECTIVE_TEXTS)
-        .order_by("created_at", "id")
-    )
-    nodes: dict[int, MapNode] = {
-        objective.pk: MapNode(objective=objective, in_period=True) for objective in objectives
-    }
-    for objective_id, team_id in ObjectiveTeam.objects.filter(
-        objective__in=in_period.values("pk")
-    ).values_list("objective_id", "team_id"):
-        nodes[objective_id].teams.append(team_by_id[team_id])
-    key_results = {kr.pk: kr for kr in _key_results(member, Q(objective__period=period))}
-    for kr in key_results.values():
-        nodes[kr.objective_id].key_results.append(kr)
-    for node in nodes.values():
-        node.teams.sort(key=lambda team: team.name.lower())
-        node.progress = ProgressView.of(objective_progress(node.key_results), period, today)
-
-    # Every link with an end in the period, whoever may see either end: the gate is applied
-    # below, end by end.
-    links = list(
-        Alignment.objects.filter(organization_id=org_id)
-        .filter(
-            Q(child__period=period)
-            | Q(parent_objective__period=period)
-            | Q(parent_key_result__objective__period=period)
-        )
-        .order_by("created_at", "id")
-        .values_list(
-            "child_id",
-            "parent_objective_id",
-            "parent_key_result_id",
-            "parent_key_result__objective_id",
-        )
-    )
-    edges = [(child, parent or kr_parent, kr) for child, parent, kr, kr_parent in links]
-    elsewhere = {end for child, parent, _ in edges for end in (child, parent)} - nodes.keys()
-    if elsewhere:
-        for objective in (
-            visible.filter(pk__in=elsewhere).select_related("period").defer(*OBJECTIVE_TEXTS)
-        ):
-            nodes[objective.pk] = MapNode(objective=objective)
-    hidden_ids = elsewhere - nodes.keys()
-    # Parent key results in objectives of other periods (those of this period are loaded).
-    wanted_krs = {
-        kr for _, parent, kr in edges if kr and parent in nodes and not nodes[parent].in_period
-    }
-    if wanted_krs:
-        key_results.update((kr.pk, kr) for kr in _key_results(member, Q(pk__in=wanted_krs)))
-
-    # Hidden objectives join the graph only where they sit in a chain of a visible objective
-    # of the period; `redacted_in_chains` decides what each page shows of them.
-    parents: dict[int, list[int]] = {}
-    children: dict[int, list[int]] = {}
-    for child, parent, _ in edges:
-        parents.setdefault(child, []).append(parent)
-        children.setdefault(parent, []).append(child)
-    hidden: dict[int, MapNode] = {}
-    for objective in objectives:
-        for step in (parents, children):
-            stack = [objective.pk]
-            while stack:
-                for other in step.get(stack.pop(), ()):
-                    if other in hidden_ids and other not in hidden:
-                        hidden[other] = MapNode(objective=None, shown=False)
-                        stack.append(other)
-
-    def node_of(objective_id: int) -> MapNode | None:
-        return nodes.get(objective_id) or hidden.get(objective_id)
-
-    for child_id, parent_id, kr_id in edges:
-        below, above = node_of(child_id), node_of(parent_id)
-        if below is None or above is None:
-            continue
-        through = key_results.get(kr_id) if kr_id else None
-        # A parent key result the member may not see, inside an objective they may see; in
-        # a hidden objective the key result is simply part of the redacted node.
-        private_kr = bool(kr_id) and through is None and not above.is_redacted
-        below.up.append(MapEdge(above, through, private_kr))
-        above.down.append(MapEdge(below, through, private_kr))
-
-    dependencies = list(
-        Dependency.objects.visible_to(member)
-        .filter(objective__period=period)
-        # A request made shared became co-ownership, a withdrawn one is gone: neither is a
-        # sideways link any more (the thread keeps them).
-        .exclude(state__in=(DependencyState.MADE_SHARED, DependencyState.WITHDRAWN))
-        .order_by("created_at", "id")
-    )
-    for dependency in dependencies:
-        # Everything a row shows is already loaded: no query per dependency.
-        owner = nodes[dependency.objective_id]
-        assert owner.objective is not None
-        dependency.objective = owner.objective
-        dependency.requesting_team = team_by_id[dependency.requesting_team_id]
-        dependency.providing_team = team_by_id[dependency.providing_team_id]
-        if dependency.key_result_id in key_results:
-            dependency.key_result = key_results[dependency.key_result_id]
-        owner.dependencies.append(dependency)
-
-    return AlignmentGraph(
-        period=period,
-        teams=teams,
-        nodes=[nodes[objective.pk] for objective in objectives],
-        dependencies=dependencies,
-        hidden=list(hidden.values()),
-    )
-
-
-# The map ----------------------------------------------------------------------------------
+# A map page (or an opened team) draws the rows of whole levels of the team tree while they
+# fit in this many; the teams of the next level show their counts and load when opened.
+OPEN_ROWS = 200
+# Personal objectives that do not fit load this many at a time.
+PEOPLE_PAGE = 100
+# The team filter lists whole levels of the tree while they fit in this many (and the team
+# chosen, with the teams above it); deeper teams are reached through the tree.
+TEAM_CHOICES = 300
 
 
 @dataclass(frozen=True, eq=False)
 class MapRow:
     """A node under a team. A shared OKR has its full row (with the anchor) under the first
-    of its teams on the page; its other teams get a cross-reference row to it."""
+    of its teams drawn; its other teams get a cross-reference row to it."""
 
     node: MapNode
-    home: Team | None
+    home: TeamRow | None
     is_home: bool
 
 
@@ -280,27 +74,28 @@ class Asked:
 
 @dataclass(eq=False)
 class TeamGroup:
-    team: Team
+    team: TeamRow
     depth: int
+    # Counts over what the member may see: the team's own objectives (a shared OKR counts in
+    # each of its teams), those aligned up, requests it makes and requests made of it.
+    count: int = 0
+    aligned: int = 0
+    asks: int = 0
+    asked_count: int = 0
+    # The teams below it with something to show, and their objectives.
+    teams_below: int = 0
+    below: int = 0
+    # Drawn: its rows, requests and sub-teams are on the page; else they load when opened.
+    open: bool = False
     rows: list[MapRow] = field(default_factory=list)
     children: list[TeamGroup] = field(default_factory=list)
     # Requests other teams make of this team.
     asked: list[Asked] = field(default_factory=list)
-    asks: int = 0
-
-    @property
-    def aligned(self) -> int:
-        return sum(1 for row in self.rows if row.node.up)
-
-    def prune(self, keep: bool = False) -> bool:
-        """Drop branches with nothing to show; True when this group still has something."""
-        self.children = [child for child in self.children if child.prune()]
-        return keep or bool(self.rows or self.asked or self.asks or self.children)
 
 
 @dataclass(frozen=True)
 class TeamChoice:
-    team: Team
+    team: TeamRow
     depth: int
 
     @property
@@ -313,54 +108,341 @@ class AlignmentMap:
     period: Period
     team: Team | None
     groups: list[TeamGroup]
+    # Personal objectives: how many, and the rows drawn (all of them, or one page).
     people: list[MapNode]
+    people_count: int
+    people_open: bool
     redacted: list[MapNode]
     team_choices: list[TeamChoice]
     objective_count: int
     link_count: int
     dependency_count: int
+    # A fragment's page of personal objectives, and the next one when there is more.
+    page: int = 1
+    next_page: int | None = None
+    # A fragment of the map page (an opened team, a page of personal objectives).
+    part: bool = False
 
     @property
     def is_empty(self) -> bool:
-        return not self.groups and not self.people and not self.redacted
+        return not self.groups and not self.people_count and not self.redacted
+
+    @property
+    def has_closed_teams(self) -> bool:
+        stack = list(self.groups)
+        while stack:
+            group = stack.pop()
+            if not group.open:
+                return True
+            stack.extend(group.children)
+        return False
 
 
-def _team_order(teams: list[Team], roots: list[Team]) -> list[TeamChoice]:
-    """Teams depth-first from `roots`, by name; each team once even if the data had a cycle."""
-    below: dict[int, list[Team]] = {}
-    for team in teams:
-        if team.parent_id is not None:
-            below.setdefault(team.parent_id, []).append(team)
-    order: list[TeamChoice] = []
-    seen: set[int] = set()
-    stack = [(root, 0) for root in reversed(roots)]
-    while stack:
-        team, depth = stack.pop()
-        if team.pk in seen:
-            continue
-        seen.add(team.pk)
-        order.append(TeamChoice(team, depth))
-        stack.extend((child, depth + 1) for child in reversed(below.get(team.pk, [])))
-    return order
+@dataclass
+class _Tree:
+    """Teams depth-first, by name, as two parallel lists (a tree of 2,000 teams is read on
+    every map page: no object per team)."""
+
+    pks: list[int]
+    depths: list[int]
+
+    @classmethod
+    def of(cls, teams: list[TeamRow]) -> _Tree:
+        """The whole tree from its roots; each team once even if the data had a cycle (a team
+        in a cycle with no root above it is in no tree)."""
+        ids = {team.pk for team in teams}
+        below: dict[int, list[int]] = {}
+        roots: list[int] = []
+        for team in teams:
+            if team.parent_id is None or team.parent_id not in ids:
+                roots.append(team.pk)
+            else:
+                below.setdefault(team.parent_id, []).append(team.pk)
+        tree = cls([], [])
+        seen: set[int] = set()
+        stack = [(root, 0) for root in reversed(roots)]
+        while stack:
+            pk, depth = stack.pop()
+            if pk in seen:
+                continue
+            seen.add(pk)
+            tree.pks.append(pk)
+            tree.depths.append(depth)
+            stack.extend((child, depth + 1) for child in reversed(below.get(pk, [])))
+        return tree
+
+    def below(self, team: int) -> _Tree:
+        """`team` and the teams below it, with depths counted from it."""
+        try:
+            start = self.pks.index(team)
+        except ValueError:
+            return _Tree([team], [0])
+        top = self.depths[start]
+        end = start + 1
+        while end < len(self.pks) and self.depths[end] > top:
+            end += 1
+        return _Tree(self.pks[start:end], [depth - top for depth in self.depths[start:end]])
 
 
-def _roots(teams: list[Team]) -> list[Team]:
-    ids = {team.pk for team in teams}
-    return [team for team in teams if team.parent_id is None or team.parent_id not in ids]
+def _choices(tree: _Tree, teams: dict[int, TeamRow], team: Team | None) -> list[TeamChoice]:
+    """The teams the filter lists (see `TEAM_CHOICES`), in tree order."""
+    per_level: dict[int, int] = {}
+    for depth in tree.depths:
+        per_level[depth] = per_level.get(depth, 0) + 1
+    deepest, total = 0, 0
+    for depth in sorted(per_level):
+        total += per_level[depth]
+        if total > TEAM_CHOICES and depth > 0:
+            break
+        deepest = depth
+    chosen: set[int] = set()
+    current = team.pk if team is not None else None
+    while current is not None and current in teams and current not in chosen:
+        chosen.add(current)
+        current = teams[current].parent_id
+    return [
+        TeamChoice(teams[pk], depth)
+        for pk, depth in zip(tree.pks, tree.depths, strict=True)
+        if depth <= deepest or pk in chosen
+    ]
 
 
-def _people_of(team_ids: set[int], teams: list[Team]) -> set[int]:
+def _people_of(team_ids: list[int], teams: dict[int, TeamRow]) -> set[int]:
     """Members and leads of the given teams: their personal objectives belong to the filter."""
     people = set(
         TeamMembership.objects.filter(team_id__in=team_ids).values_list("member_id", flat=True)
     )
-    people |= {team.lead_id for team in teams if team.pk in team_ids and team.lead_id}
+    people |= {teams[pk].lead_id for pk in team_ids if teams[pk].lead_id}  # type: ignore[misc]
     return people
 
 
-def _owner_name(node: MapNode) -> str:
+def _owner_key(node: MapNode) -> str:
     owner = node.objective.owner_person if node.objective else None
     return owner.name.lower() if owner else ""
+
+
+@dataclass
+class _Scope:
+    """The teams of a map (the whole tree, or one team and those below it) with their counts,
+    worked out on the structure alone, in plain maps by team id; `TeamGroup`s are made only
+    for the teams a page draws (`groups`)."""
+
+    structure: Structure
+    count: dict[int, int]
+    aligned: dict[int, int]
+    asks: dict[int, int]
+    asked: dict[int, int]
+    # The teams kept (with something to show in or below them): the top ones, the kept
+    # teams below each, and what is below each.
+    tops: list[int]
+    children: dict[int, list[int]]
+    teams_below: dict[int, int]
+    below: dict[int, int]
+    # Objectives drawn per level of the tree (0: the top).
+    rows_at: dict[int, int]
+    # The period's visible objectives owned by the scope's teams, and its personal ones.
+    owned: list[int]
+    personal: list[int]
+
+    def groups(self, deepest: int) -> list[TeamGroup]:
+        """The top groups, open (with their sub-teams) down to level `deepest`, and closed
+        ones (counts only) on the level after it."""
+
+        def group(pk: int, depth: int) -> TeamGroup:
+            made = TeamGroup(
+                team=self.structure.team_by_id[pk],
+                depth=depth,
+                count=self.count.get(pk, 0),
+                aligned=self.aligned.get(pk, 0),
+                asks=self.asks.get(pk, 0),
+                asked_count=self.asked.get(pk, 0),
+                teams_below=self.teams_below.get(pk, 0),
+                below=self.below.get(pk, 0),
+                open=depth <= deepest,
+            )
+            if made.open:
+                made.children = [group(child, depth + 1) for child in self.children.get(pk, ())]
+            return made
+
+        return [group(pk, 0) for pk in self.tops]
+
+
+def _scope(structure: Structure, tree: _Tree, *, one_team: bool, people: bool) -> _Scope:
+    in_scope = set(tree.pks)
+    people_ids: set[int] | None = None
+    if people and one_team:
+        people_ids = _people_of(tree.pks, structure.team_by_id)
+    count: dict[int, int] = {}
+    aligned: dict[int, int] = {}
+    owned: list[int] = []
+    personal: list[int] = []
+    up, team_of, co_teams = structure.up, structure.team_of, structure.co_teams
+    for pk, owner in structure.owners.items():
+        first = team_of.get(pk)
+        if first is None:
+            if people and (people_ids is None or owner in people_ids):
+                personal.append(pk)
+            continue
+        mine = False
+        for team in (first, *co_teams[pk]) if pk in co_teams else (first,):
+            if team in in_scope:
+                count[team] = count.get(team, 0) + 1
+                if pk in up:
+                    aligned[team] = aligned.get(team, 0) + 1
+                mine = True
+        if mine:
+            owned.append(pk)
+    asks: dict[int, int] = {}
+    asked: dict[int, int] = {}
+    for dependency in structure.dependencies:
+        if dependency.providing_team_id in in_scope:
+            asked[dependency.providing_team_id] = asked.get(dependency.providing_team_id, 0) + 1
+        if dependency.requesting_team_id in in_scope:
+            asks[dependency.requesting_team_id] = asks.get(dependency.requesting_team_id, 0) + 1
+
+    # Bottom-up (a team comes after its parent in the tree): drop the teams with nothing to
+    # show below them, and add up what is below the others.
+    children: dict[int, list[int]] = {}
+    teams_below: dict[int, int] = {}
+    below: dict[int, int] = {}
+    rows_at: dict[int, int] = {}
+    tops: list[int] = []
+    for pk, depth in zip(reversed(tree.pks), reversed(tree.depths), strict=True):
+        kids = children.get(pk)
+        if kids:
+            kids.reverse()
+            teams_below[pk] = sum(1 + teams_below.get(kid, 0) for kid in kids)
+            below[pk] = sum(count.get(kid, 0) + below.get(kid, 0) for kid in kids)
+        if not (count.get(pk) or asks.get(pk) or asked.get(pk) or kids or (one_team and not depth)):
+            continue
+        rows_at[depth] = rows_at.get(depth, 0) + count.get(pk, 0)
+        if depth == 0:
+            tops.append(pk)
+        else:
+            parent = structure.team_by_id[pk].parent_id
+            children.setdefault(parent or 0, []).append(pk)
+    tops.reverse()
+    return _Scope(
+        structure=structure,
+        count=count,
+        aligned=aligned,
+        asks=asks,
+        asked=asked,
+        tops=tops,
+        children=children,
+        teams_below=teams_below,
+        below=below,
+        rows_at=rows_at,
+        owned=owned,
+        personal=personal,
+    )
+
+
+def _open_levels(scope: _Scope, *, one_team: bool) -> int:
+    """The deepest level of the tree whose rows, with those of every level above, fit in
+    `OPEN_ROWS` (-1: none; one team's own level is always open)."""
+    deepest, total = -1, 0
+    for depth in sorted(scope.rows_at):
+        total += scope.rows_at[depth]
+        if total > OPEN_ROWS and not (depth == 0 and one_team):
+            break
+        deepest = depth
+    return deepest
+
+
+def _number(redacted: list[MapNode], prefix: str) -> None:
+    for number, node in enumerate(redacted, start=1):
+        node.on_page, node.anchor = True, f"{prefix}{number}"
+
+
+def _build(
+    member: Member,
+    period: Period,
+    team: Team | None,
+    *,
+    people: bool,
+    part: bool = False,
+    prefix: str = "p-",
+) -> AlignmentMap:
+    structure = load_structure(member, period)
+    tree = _Tree.of(structure.teams)
+    scoped = tree.below(team.pk) if team is not None else tree
+    scope = _scope(structure, scoped, one_team=team is not None, people=people)
+    groups = scope.groups(_open_levels(scope, one_team=team is not None))
+
+    # The groups drawn open, in page order, and the rows they draw.
+    opened: list[TeamGroup] = []
+    stack = list(reversed(groups))
+    while stack:
+        group = stack.pop()
+        if group.open:
+            opened.append(group)
+            stack.extend(reversed(group.children))
+    drawn = sum(group.count for group in opened)
+    people_open = people and not part and drawn + len(scope.personal) <= OPEN_ROWS
+    position = {group.team.pk: index for index, group in enumerate(opened)}
+    rows: dict[int, list[int]] = {}
+    for pk in scope.owned:
+        here = [t for t in structure.team_ids(pk) if t in position]
+        if here:
+            rows[pk] = sorted(here, key=position.__getitem__)
+    on_page = [*rows, *(scope.personal if people_open else ())]
+    hidden = structure.chain(on_page)
+    asked = [d for d in structure.dependencies if d.providing_team_id in position]
+    hydrated = hydrate(
+        structure,
+        [*on_page, *hidden],
+        named=[d.objective_id for d in asked],
+        dependencies=[d.pk for d in asked],
+    )
+    nodes = hydrated.nodes
+    for pk in on_page:
+        node = nodes[pk]
+        if node.objective is not None:
+            node.on_page, node.anchor = True, f"o-{node.objective.uid}"
+    redacted = [nodes[pk] for pk in hidden]
+    _number(redacted, prefix)
+    by_team = {group.team.pk: group for group in opened}
+    for pk, team_ids in rows.items():
+        home = structure.team_by_id[team_ids[0]]
+        for team_id in team_ids:
+            by_team[team_id].rows.append(MapRow(nodes[pk], home, team_id == team_ids[0]))
+    for link in asked:
+        dependency = hydrated.dependencies.get(link.pk)
+        if dependency is not None:
+            by_team[link.providing_team_id].asked.append(
+                Asked(dependency, nodes[link.objective_id])
+            )
+    people_rows = [nodes[pk] for pk in scope.personal] if people_open else []
+    people_rows.sort(key=_owner_key)
+
+    in_scope = set(scope.owned) | set(scope.personal)
+    link_count = sum(
+        1
+        for child, links in structure.up.items()
+        for parent in links[::2]
+        if child in in_scope or parent in in_scope
+    )
+    teams = set(scoped.pks)
+    dependency_count = sum(
+        1
+        for d in structure.dependencies
+        if d.providing_team_id in teams or d.requesting_team_id in teams
+    )
+    return AlignmentMap(
+        period=period,
+        team=team,
+        groups=groups,
+        people=people_rows,
+        people_count=len(scope.personal),
+        people_open=people_open,
+        redacted=redacted,
+        team_choices=[] if part else _choices(tree, structure.team_by_id, team),
+        objective_count=len(in_scope),
+        link_count=link_count,
+        dependency_count=dependency_count,
+        part=part,
+    )
 
 
 def alignment_map(member: Member, period: Period, team: Team | None = None) -> AlignmentMap:
@@ -369,116 +451,62 @@ def alignment_map(member: Member, period: Period, team: Team | None = None) -> A
     With `team`, only that team and the teams below it (and their people's personal
     objectives); links leading elsewhere still show, pointing to the objective's page.
     """
-    graph = alignment_graph(member, period)
-    choices = _team_order(graph.teams, _roots(graph.teams))
-    if team is not None:
-        start = next(choice.team for choice in choices if choice.team.pk == team.pk)
-        order = _team_order(graph.teams, [start])
-    else:
-        order = choices
-    groups = {choice.team.pk: TeamGroup(choice.team, choice.depth) for choice in order}
-    position = {choice.team.pk: index for index, choice in enumerate(order)}
-    people_ids = _people_of(set(groups), graph.teams) if team is not None else None
+    return _build(member, period, team, people=True)
 
-    people: list[MapNode] = []
-    for node in graph.nodes:
-        objective = node.objective
-        assert objective is not None
-        here = sorted((t for t in node.teams if t.pk in groups), key=lambda t: position[t.pk])
-        for owner in here:
-            groups[owner.pk].rows.append(MapRow(node, here[0], owner is here[0]))
-        personal = not node.teams and (
-            people_ids is None or objective.owner_person_id in people_ids
-        )
-        if personal:
-            people.append(node)
-        if here or personal:
-            node.on_page, node.anchor = True, f"o-{objective.uid}"
 
-    node_of = {node.objective.pk: node for node in graph.nodes if node.objective}
-    dependency_count = 0
-    for dependency in graph.dependencies:
-        asked = groups.get(dependency.providing_team_id)
-        asking = groups.get(dependency.requesting_team_id)
-        if asked is not None:
-            asked.asked.append(Asked(dependency, node_of[dependency.objective_id]))
-        if asking is not None:
-            asking.asks += 1
-        dependency_count += asked is not None or asking is not None
+def team_part(member: Member, period: Period, team: Team) -> AlignmentMap:
+    """What an opened team of the map draws: the map of that team and the teams below it,
+    without personal objectives (the map has their own group); its redacted nodes are
+    numbered apart from the page's."""
+    return _build(member, period, team, people=False, part=True, prefix=f"p-{team.uid.hex[:8]}-")
 
-    shown = [node for node in graph.nodes if node.on_page]
-    redacted = graph.redacted_in_chains(shown)
-    # Each link once: from its child when the child has a row here, else from its parent.
-    on_page = [*shown, *redacted]
-    link_count = sum(len(node.links_up) for node in on_page) + sum(
-        1 for node in on_page for edge in node.links_down if not edge.node.on_page
-    )
 
-    tops: list[TeamGroup] = []
-    for choice in order:
-        group = groups[choice.team.pk]
-        if choice.depth and choice.team.parent_id in groups:
-            groups[choice.team.parent_id].children.append(group)  # type: ignore[index]
-        else:
-            tops.append(group)
-    tops = [group for group in tops if group.prune(keep=team is not None)]
-    people.sort(key=_owner_name)
+def people_part(member: Member, period: Period, team: Team | None, page: int) -> AlignmentMap:
+    """One page of the map's personal objectives (of the whole organization, or of the
+    people of `team` and the teams below it), by owner."""
+    structure = load_structure(member, period)
+    tree = _Tree.of(structure.teams)
+    scoped = tree.below(team.pk) if team is not None else tree
+    scope = _scope(structure, scoped, one_team=team is not None, people=True)
+    owners = _owner_names(structure, scope.personal)
+    ordered = sorted(scope.personal, key=lambda pk: owners.get(structure.owners[pk] or 0, ""))
+    pages = max(1, -(-len(ordered) // PEOPLE_PAGE))
+    page = min(max(page, 1), pages)
+    mine = ordered[(page - 1) * PEOPLE_PAGE : page * PEOPLE_PAGE]
+    hidden = structure.chain(mine)
+    nodes = hydrate(structure, [*mine, *hidden]).nodes
+    for pk in mine:
+        node = nodes[pk]
+        if node.objective is not None:
+            node.on_page, node.anchor = True, f"o-{node.objective.uid}"
+    redacted = [nodes[pk] for pk in hidden]
+    _number(redacted, f"p-people{page}-")
     return AlignmentMap(
         period=period,
         team=team,
-        groups=tops,
-        people=people,
+        groups=[],
+        people=[nodes[pk] for pk in mine],
+        people_count=len(ordered),
+        people_open=True,
         redacted=redacted,
-        team_choices=choices,
-        objective_count=len(shown),
-        link_count=link_count,
-        dependency_count=dependency_count,
+        team_choices=[],
+        objective_count=len(mine),
+        link_count=0,
+        dependency_count=0,
+        page=page,
+        next_page=page + 1 if page < pages else None,
+        part=True,
     )
 
 
-# A team's own view --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class TeamLink:
-    """One of the team's objectives (`own`) and the other end of a link (`edge`)."""
-
-    own: MapNode
-    edge: MapEdge
-
-
-@dataclass
-class TeamAlignment:
-    team: Team
-    period: Period
-    objectives: list[MapNode]
-    contributes_to: list[TeamLink]
-    contributed_by: list[TeamLink]
-    depends_on: list[Dependency]
-    depended_on_by: list[Dependency]
-
-    @property
-    def partner_teams(self) -> list[Team]:
-        """The teams this one has a sideways link with, by name."""
-        teams = {d.providing_team_id: d.providing_team for d in self.depends_on}
-        teams |= {d.requesting_team_id: d.requesting_team for d in self.depended_on_by}
-        return sorted(teams.values(), key=lambda t: t.name.lower())
-
-
-def team_alignment(member: Member, period: Period, team: Team) -> TeamAlignment:
-    """What the team's own objectives of the period contribute to, what contributes to them,
-    who the team depends on and who depends on it. Objectives of the teams below it count as
-    other teams' (they contribute to it); links go to the objectives' pages."""
-    graph = alignment_graph(member, period)
-    own = [node for node in graph.nodes if any(t.pk == team.pk for t in node.teams)]
-    # No list of private items on this page: a redacted node is text, not a link.
-    graph.redacted_in_chains(own, on_page=False)
-    return TeamAlignment(
-        team=team,
-        period=period,
-        objectives=own,
-        contributes_to=[TeamLink(node, edge) for node in own for edge in node.links_up],
-        contributed_by=[TeamLink(node, edge) for node in own for edge in node.links_down],
-        depends_on=[d for d in graph.dependencies if d.requesting_team_id == team.pk],
-        depended_on_by=[d for d in graph.dependencies if d.providing_team_id == team.pk],
-    )
+def _owner_names(structure: Structure, objective_ids: list[int]) -> dict[int, str]:
+    """The sort key of each owner of these objectives (their shown name, lower case)."""
+    ids = {structure.owners[pk] for pk in objective_ids} - {None}
+    if not ids:
+        return {}
+    return {
+        pk: (name or email.split("@")[0]).lower()
+        for pk, name, email in Member.objects.filter(
+            organization_id=structure.member.organization_id, pk__in=ids
+        ).values_list("pk", "user__name", "user__email")
+    }

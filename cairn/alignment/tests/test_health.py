@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cairn.alignment import services as alignment_services
 from cairn.alignment.models import Dependency, DependencyState
+from cairn.alignment.queries import health as health_queries
 from cairn.alignment.queries.health import HealthReport, alignment_health
 from cairn.conftest import World
 from cairn.okrs import services
@@ -340,3 +341,71 @@ def test_the_health_query_count_does_not_grow_with_the_period(
     assert len(findings.unaligned) == 12  # the mobile ones and the personal ones
     assert len(findings.unanswered) == len(findings.over_optimistic) == 6
     assert len(findings.shared_without_initiative) == 6
+
+
+# Long reports: the first rows of each finding, the rest on demand -----------------------------
+
+
+def finding_url(finding: str, page: int) -> str:
+    url = reverse("alignment:health_finding", args=["acme", finding])
+    return f"{url}?page={page}"
+
+
+def test_a_long_finding_shows_its_first_rows_and_loads_the_rest_a_page_at_a_time(
+    world: World, mobile: Team, member_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(health_queries, "HEALTH_ROWS", 2)
+    for i in range(5):
+        objective(world, f"Lonely {i}", mobile)
+    html = page(member_client)
+    # The summary counts every finding; the list shows two and offers the rest.
+    assert '<span class="health-summary__count" data-finding="unaligned">5</span>' in html
+    assert "Lonely 1" in html and "Lonely 2" not in html
+    more = reverse("alignment:health_finding", args=["acme", "unaligned"])
+    assert f'hx-get="{more}?period={world.period.uid}&amp;page=2"' in html
+    assert "Show more (3 left)" in html
+
+    second = member_client.get(finding_url("unaligned", 2), headers={"HX-Request": "true"})
+    rows = second.content.decode()
+    assert "<html" not in rows and rows.lstrip().startswith('<li class="health-row">')
+    assert "Lonely 2" in rows and "Lonely 3" in rows and "Lonely 1" not in rows
+    assert "Show more (1 left)" in rows
+    last = page(member_client, finding_url("unaligned", 3))
+    assert "<html" in last  # without JavaScript, a page of its own
+    assert "Lonely 4" in last and "Show more" not in last
+
+
+def test_a_finding_page_keeps_private_items_out(
+    world: World, mobile: Team, member_client: Client, private_objective: Objective
+) -> None:
+    services.update_objective(objective=private_objective, actor=world.admin, owner_teams=[mobile])
+    objective(world, "Lonely", mobile)
+    html = page(member_client, finding_url("unaligned", 1))
+    assert "Lonely" in html and "PRIVATE-MARKER" not in html
+
+
+def test_an_unknown_finding_or_another_organization_is_a_404(
+    world: World, member_client: Client, outsider_client: Client
+) -> None:
+    assert member_client.get(finding_url("nothing", 1)).status_code == 404
+    assert outsider_client.get(finding_url("unaligned", 1)).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["member", "admin"])
+def test_a_finding_page_query_count_does_not_grow(
+    world: World, mobile: Team, who: str, member_client: Client, admin_client: Client
+) -> None:
+    client = member_client if who == "member" else admin_client
+
+    def count(finding: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(finding_url(finding, 2), headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    findings = ("unaligned", "silos", "unanswered", "over_optimistic", "shared")
+    grow(world, mobile, 2, "A")
+    small = [count(finding) for finding in findings]
+    grow(world, mobile, 4, "B")
+    assert [count(finding) for finding in findings] == small
+    assert max(small) <= 15

@@ -501,3 +501,59 @@ def test_the_service_rejects_a_weekday_out_of_range(world: World) -> None:
             organization=world.org, actor=world.admin, checkin_weekday=7
         )
     assert "checkin_weekday" in error.value.error_dict
+
+
+def test_team_blockers_are_those_on_my_teams_objectives_and_my_own_key_results(
+    world: World, team_objective: Objective
+) -> None:
+    on_team = make_kr(world, team_objective, "Team's", owner=world.admin)
+    elsewhere = platform_objective(world)
+    mine_elsewhere = make_kr(world, elsewhere, "Mine on another team's", owner=world.member)
+    theirs = make_kr(world, elsewhere, "Theirs", owner=world.admin)
+    team_blocker = check_in(on_team, world.admin, blocker=True, text="team")
+    my_kr_blocker = check_in(mine_elsewhere, world.admin, blocker=True, text="mine")
+    check_in(theirs, world.admin, blocker=True, text="theirs")
+    raised_by_me = check_in(on_team, world.member, blocker=True, text="by me")
+
+    inbox = queries.inbox_for(world.member, TODAY)
+    assert [row.check_in for row in inbox.team_blockers] == [team_blocker, my_kr_blocker]
+    assert [row.check_in for row in inbox.my_blockers] == [raised_by_me]
+
+    # Resolved, it leaves; the key result's other open blocker stays.
+    services.resolve_blocker(check_in=team_blocker, actor=world.admin, how="Done")
+    inbox = queries.inbox_for(world.member, TODAY)
+    assert [row.check_in for row in inbox.team_blockers] == [my_kr_blocker]
+    assert [row.check_in for row in inbox.my_blockers] == [raised_by_me]
+
+
+def test_the_inbox_reads_my_key_results_and_missing_results_in_one_query(
+    world: World, team_objective: Objective
+) -> None:
+    # Both lists come from one read of my key results; each keeps its own order and rule.
+    first = make_kr(world, team_objective, "First", owner=world.member)
+    second = make_kr(world, team_objective, "Second", owner=world.member)
+    inbox = queries.inbox_for(world.member, TODAY)
+    assert [row.key_result for row in inbox.rows] == [first, second]
+    assert inbox.missing_results == []
+    with time_machine.travel(dt.datetime(2026, 12, 24, 12, tzinfo=dt.UTC), tick=False):
+        late = dt.date(2026, 12, 24)
+        assert [item.key_result for item in queries.missing_results(world.member, late)] == [
+            first,
+            second,
+        ]
+        inbox = queries.inbox_for(world.member, late)
+        assert [item.key_result for item in inbox.missing_results] == [first, second]
+        assert [row.key_result for row in inbox.rows] == [first, second]
+
+
+def test_after_a_check_in_from_the_inbox_only_its_key_results_are_read_again(
+    world: World, team_objective: Objective
+) -> None:
+    mine = make_kr(world, team_objective, "Mine", owner=world.member)
+    check_in(mine, world.admin, blocker=True, text="in the way")
+    full = queries.inbox_for(world.member, TODAY)
+    rows_only = queries.inbox_rows(world.member, TODAY)
+    assert [row.key_result for row in rows_only.rows] == [row.key_result for row in full.rows]
+    assert [row.due for row in rows_only.rows] == [row.due for row in full.rows]
+    assert rows_only.window == full.window
+    assert full.team_blockers and rows_only.team_blockers == []

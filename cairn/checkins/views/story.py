@@ -236,7 +236,8 @@ def _inbox_row_response(request: HttpRequest, member: Member, kr: KeyResult) -> 
     staleness) in place of the whole row, and the inbox's counts out of band. Swapping only
     these, not re-reading the inbox, leaves other forms being filled in untouched."""
     today = org_today(member)
-    inbox = checkin_queries.inbox_for(member, today)
+    # The rows only: the row and the counts are all this answer shows.
+    inbox = checkin_queries.inbox_rows(member, today)
     row = next((r for r in inbox.rows if r.key_result.pk == kr.pk), None)
     context = {"member": member, "inbox": inbox, "oob": True}
     counts = render_to_string("checkins/inbox.html#counts", context, request=request)

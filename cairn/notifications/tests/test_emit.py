@@ -4,6 +4,7 @@ endpoints that listen to it and whose owner may see what it is about."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -292,3 +293,34 @@ def test_stale_key_results_are_not_looked_at_without_a_listening_endpoint(
 
     assert webhooks.announce_stale(now=timezone.now() + dt.timedelta(days=30)) == 0
     assert not StaleMark.objects.exists()
+
+
+# The cost of emitting when nobody listens ----------------------------------------------------
+
+
+def test_an_event_nobody_listens_to_costs_one_narrow_query_and_queues_nothing(
+    world: World, key_result: KeyResult, receiver: Receiver, django_assert_num_queries: Any
+) -> None:
+    # Most organizations have no endpoint, or none for this event: every check-in emits.
+    make_endpoint(world, receiver, events=("objective.created",))
+    check_in = checkin_services.record_check_in(
+        key_result=key_result, author=world.member, progress=Progress(value=1)
+    )
+    with django_assert_num_queries(1):
+        assert (
+            webhooks.emit(
+                organization=world.org, event="check_in.created", subject=check_in, actor=None
+            )
+            == []
+        )
+    assert deliveries() == []
+
+
+def test_a_switched_off_endpoint_hears_nothing(
+    world: World, endpoint: WebhookEndpoint, key_result: KeyResult
+) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    checkin_services.record_check_in(
+        key_result=key_result, author=world.member, progress=Progress(value=1)
+    )
+    assert deliveries("check_in.created") == []

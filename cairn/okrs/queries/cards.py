@@ -1,4 +1,4 @@
-"""Objective cards and the home page's team tree."""
+"""Objective cards: an objective with its owning teams, visible key results and signals."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from cairn.okrs.queries.common import (
     Signals,
     objective_progress,
     objective_score,
-    visible_key_results,
 )
 from cairn.orgs.models import Member, Organization, Team
 
@@ -39,7 +38,10 @@ class ObjectiveCard:
 
     @property
     def open_blockers(self) -> int:
-        return sum(s.open_blockers for s in self.signals)
+        """Those of the key results listed: the signals' (filtered ones), or without signals
+        every visible key result's."""
+        items: list[Signals] | list[KeyResult] = self.signals or self.key_results
+        return sum(item.open_blockers for item in items)
 
     @property
     def is_shared(self) -> bool:
@@ -102,67 +104,59 @@ def card_signals(cards: Iterable[ObjectiveCard]) -> list[Signals]:
     return [s for card in cards for s in card.signals]
 
 
+# What a card does not read of a key result: its texts and the timestamps of its changes (a
+# page of cards holds hundreds of key results; each field is a conversion per row).
+CARD_SKIPS = (
+    "description",
+    "context_why",
+    "context_baseline",
+    "context_tactic",
+    "scale_changed_at",
+    "scored_at",
+    "score_reset_at",
+    "updated_at",
+    "created_by",
+    "continued_from",
+)
+
+
 def objective_cards(
-    member: Member, objectives: QuerySet[Objective], today: dt.date
+    member: Member,
+    objectives: QuerySet[Objective],
+    today: dt.date,
+    *,
+    limit: tuple[int, int] | None = None,
+    signals: bool = True,
 ) -> list[ObjectiveCard]:
-    """Cards for the objectives in `objectives` that `member` may see, in three queries."""
+    """Cards for the objectives in `objectives` that `member` may see, oldest first, in
+    three queries; `limit` is a (start, stop) slice of them, for a page. Without `signals`
+    the cards do not say each key result's staleness and confidence (a list that does not
+    show them need not work them out)."""
     qs = (
         (Objective.objects.visible_to(member) & objectives)
         .select_related("period", "owner_person__user")
         .prefetch_related(
-            Prefetch("team_links", queryset=ObjectiveTeam.objects.select_related("team")),
-            Prefetch("key_results", queryset=visible_key_results(member), to_attr="visible_krs"),
+            Prefetch("team_links", queryset=ObjectiveTeam.objects.select_related("team"))
         )
         .order_by("created_at", "id")
     )
-    # `visible_krs` is the Prefetch's to_attr: only the key results this member may see.
-    return [
-        card_for(objective, objective.visible_krs, today, member.organization)  # type: ignore[attr-defined]
-        for objective in qs
-    ]
-
-
-# Home: the team tree ------------------------------------------------------------------------
-
-
-@dataclass
-class TeamNode:
-    team: Team
-    cards: list[ObjectiveCard] = field(default_factory=list)
-    children: list[TeamNode] = field(default_factory=list)
-
-    def prune(self) -> bool:
-        """Drop branches with nothing to show; True when this node still has something."""
-        self.children = [child for child in self.children if child.prune()]
-        return bool(self.cards or self.children)
-
-
-@dataclass
-class HomeGroups:
-    roots: list[TeamNode]
-    people: list[ObjectiveCard]
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.roots and not self.people
-
-
-def group_by_team_tree(organization: Organization, cards: list[ObjectiveCard]) -> HomeGroups:
-    """Each team's objectives under it, nested by the team parent; a shared objective under
-    every owning team; personal objectives in their own group."""
-    teams = list(Team.objects.in_org(organization).order_by("name"))
-    nodes = {team.pk: TeamNode(team) for team in teams}
-    roots: list[TeamNode] = []
-    for team in teams:
-        parent = nodes.get(team.parent_id) if team.parent_id else None
-        (parent.children if parent else roots).append(nodes[team.pk])
-    people: list[ObjectiveCard] = []
-    for card in cards:
-        if not card.owner_teams:
-            people.append(card)
-        for team in card.owner_teams:
-            if team.pk in nodes:
-                nodes[team.pk].cards.append(card)
-    roots = [root for root in roots if root.prune()]
-    people.sort(key=lambda c: c.owner_person.name.lower() if c.owner_person else "")
-    return HomeGroups(roots=roots, people=people)
+    if limit is not None:
+        qs = qs[limit[0] : limit[1]]
+    found = list(qs)
+    key_results: dict[int, list[KeyResult]] = {objective.pk: [] for objective in found}
+    if found:
+        # Only the key results this member may see. "Of these objectives" is asked as a
+        # subquery on the objectives, not as a list on the key results: with the list alone,
+        # PostgreSQL joins the gate's objective side by reading every objective.
+        of_these = Objective.objects.filter(pk__in=list(key_results)).values("pk")
+        for kr in (
+            KeyResult.objects.visible_to(member).defer(*CARD_SKIPS).filter(objective__in=of_these)
+        ):
+            key_results[kr.objective_id].append(kr)
+    organization = member.organization if signals else None
+    cards = []
+    for objective in found:
+        for kr in key_results[objective.pk]:
+            kr.objective = objective  # read by some callers; no query per key result
+        cards.append(card_for(objective, key_results[objective.pk], today, organization))
+    return cards

@@ -1,11 +1,15 @@
 """The objective page's alignment chain: everything it contributes to, up to the top, and
 everything that contributes to it, all the way down.
 
-The graph is read in at most three queries whatever its depth: every alignment link of the
-organization as plain values, then the objectives and the key results on the chain that the
-member may see. A node the member may not see stays in the tree as a redacted node (no title,
-owner, period, numbers or uid), so the structure is true without leaking content, and the
-walk goes on through it: what is visible beyond it shows as usual.
+The graph is read in at most three queries whatever its depth: the alignment links on the
+chain (found by one recursive query) as plain values, then the objectives and the key results
+drawn that the member may see. A node the member may not see stays in the tree as a redacted
+node (no title, owner, period, numbers or uid), so the structure is true without leaking
+content, and the walk goes on through it: what is visible beyond it shows as usual.
+
+The page draws the way down one level deep (`PAGE_DOWN_DEPTH`): an objective high in the
+organization has hundreds of objectives below it. Each node cut there says how many more are
+below it, and the whole chain is one click away (`down_depth=None`).
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.db.models.expressions import RawSQL
+
 from cairn.okrs.models import Alignment, KeyResult, Objective
 from cairn.orgs.models import Member
 
 # A tree is cut here: a pathological organization should not make a page of thousands of
 # nodes (each objective is expanded once anyway, so this is only reached by a huge graph).
 MAX_NODES = 300
+# How many levels of "contributing to this" the objective page draws before "show all".
+PAGE_DOWN_DEPTH = 1
 
 
 class Edge(NamedTuple):
@@ -48,6 +56,15 @@ class ChainNode:
     # Already drawn elsewhere in this tree (or, in data that slipped past the cycle check, on
     # the path to it): shown, not expanded again.
     repeated: bool = False
+    # Cut by the depth asked for: how many objectives are further down (redacted ones
+    # included: the whole chain shows them as nodes too).
+    below: int = 0
+    # What the tree is built from, before the objectives and key results are read.
+    objective_id: int = field(default=0, repr=False)
+    parent_id: int = field(default=0, repr=False)
+    key_result_id: int | None = field(default=None, repr=False)
+    edge_uid: uuid.UUID | None = field(default=None, repr=False)
+    is_direct_up: bool = field(default=False, repr=False)
 
     @property
     def redacted(self) -> bool:
@@ -64,6 +81,8 @@ class AlignmentChain:
     down: list[ChainNode]
     # True when MAX_NODES cut a tree short.
     truncated: bool = False
+    # True when the way down was cut at the depth asked for (`ChainNode.below`).
+    cut: bool = False
 
 
 class _Graph:
@@ -95,9 +114,54 @@ class _Graph:
         return objectives, key_results
 
 
-def _edges(member: Member) -> list[Edge]:
+# The links on the chain through the objective, found by the database in one recursive query
+# that follows indexes only: `up` holds the objectives above it (a link's parent objective, or
+# its parent key result's objective); `down` the objectives below it ('o') and their key
+# results ('k'), so that a link into a key result is followed too. Each step of `down` makes
+# one of three moves (`step`: the objective's child links, its key results, the key result's
+# child links), because PostgreSQL allows one recursive reference per step and an OR in the
+# join would cost a scan of every link. Then the links out of every objective above and into
+# every objective or key result below: those of the chain, not every link of the
+# organization.
+_OBJECTIVES = Objective._meta.db_table
+_LINKS = Alignment._meta.db_table
+_KEY_RESULTS = KeyResult._meta.db_table
+_CHAIN_LINKS = f"""
+WITH RECURSIVE
+up (id) AS (
+  SELECT o.id FROM {_OBJECTIVES} o WHERE o.id = %s
+  UNION
+  SELECT COALESCE(a.parent_objective_id, k.objective_id)
+  FROM up JOIN {_LINKS} a ON a.child_id = up.id
+  LEFT JOIN {_KEY_RESULTS} k ON k.id = a.parent_key_result_id
+),
+step (n) AS (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3),
+down (kind, id) AS (
+  SELECT 'o', o.id FROM {_OBJECTIVES} o WHERE o.id = %s
+  UNION
+  SELECT CASE s.n WHEN 2 THEN 'k' ELSE 'o' END,
+         CASE s.n WHEN 1 THEN a1.child_id WHEN 2 THEN k.id ELSE a2.child_id END
+  FROM down d CROSS JOIN step s
+  LEFT JOIN {_LINKS} a1 ON s.n = 1 AND d.kind = 'o' AND a1.parent_objective_id = d.id
+  LEFT JOIN {_KEY_RESULTS} k ON s.n = 2 AND d.kind = 'o' AND k.objective_id = d.id
+  LEFT JOIN {_LINKS} a2 ON s.n = 3 AND d.kind = 'k' AND a2.parent_key_result_id = d.id
+  WHERE a1.id IS NOT NULL OR k.id IS NOT NULL OR a2.id IS NOT NULL
+)
+SELECT a.id FROM {_LINKS} a WHERE a.child_id IN (SELECT id FROM up)
+UNION
+SELECT a.id FROM {_LINKS} a
+WHERE a.parent_objective_id IN (SELECT id FROM down WHERE kind = 'o')
+UNION
+SELECT a.id FROM {_LINKS} a
+WHERE a.parent_key_result_id IN (SELECT id FROM down WHERE kind = 'k')
+"""
+
+
+def _edges(member: Member, objective: Objective) -> list[Edge]:
+    """The links of the chain through `objective` (see `_CHAIN_LINKS`), in link order."""
     rows = (
         Alignment.objects.in_org(member.organization)
+        .filter(pk__in=RawSQL(_CHAIN_LINKS, [objective.pk, objective.pk]))
         .order_by("created_at", "id")
         .values_list(
             "uid",
@@ -114,30 +178,25 @@ def _edges(member: Member) -> list[Edge]:
 
 
 class _Builder:
-    def __init__(
-        self,
-        graph: _Graph,
-        objectives: dict[int, Objective],
-        key_results: dict[int, KeyResult],
-    ) -> None:
+    """Builds the trees from the links alone, then fills in what the member may see."""
+
+    def __init__(self, graph: _Graph) -> None:
         self.graph = graph
-        self.objectives = objectives
-        self.key_results = key_results
         self.count = 0
         self.truncated = False
+        self.cut = False
+        self.nodes: list[ChainNode] = []
 
-    def _key_result(self, key_result_id: int | None) -> KeyResult | None:
-        return None if key_result_id is None else self.key_results.get(key_result_id)
-
-    def tree(self, root: int, *, upwards: bool) -> list[ChainNode]:
-        """Depth first, each objective expanded once; iterative, so that a long chain cannot
-        reach Python's recursion limit."""
+    def tree(self, root: int, *, upwards: bool, depth: int | None = None) -> list[ChainNode]:
+        """Depth first, each objective expanded once, at most `depth` levels; iterative, so
+        that a long chain cannot reach Python's recursion limit."""
         expanded = {root}
         top: list[ChainNode] = []
-        # (objective id to expand, the list its nodes go into, the ids on the path to it)
-        todo: list[tuple[int, list[ChainNode], frozenset[int]]] = [(root, top, frozenset())]
+        # (objective id to expand, the list its nodes go into, the ids on the path to it,
+        # its level)
+        todo: list[tuple[int, list[ChainNode], frozenset[int], int]] = [(root, top, frozenset(), 0)]
         while todo:
-            node_id, into, path = todo.pop()
+            node_id, into, path, level = todo.pop()
             path = path | {node_id}
             edges = self.graph.up.get(node_id, []) if upwards else self.graph.down.get(node_id, [])
             pending = []
@@ -147,35 +206,52 @@ class _Builder:
                     break
                 self.count += 1
                 target = edge.parent_id if upwards else edge.child_id
-                # The key result belongs to the objective the link points into; under a
-                # redacted objective not even that there is one is told.
-                shows_key_result = edge.parent_key_result_id is not None and (
-                    edge.parent_id in self.objectives
-                )
                 node = ChainNode(
-                    objective=self.objectives.get(target),
-                    key_result=self._key_result(edge.parent_key_result_id),
-                    through_key_result=shows_key_result,
+                    objective=None,
                     repeated=target in path or target in expanded,
+                    objective_id=target,
+                    parent_id=edge.parent_id,
+                    key_result_id=edge.parent_key_result_id,
+                    edge_uid=edge.uid,
+                    is_direct_up=upwards and node_id == root,
                 )
-                if upwards and node_id == root and node.objective is not None:
-                    node.link_uid = edge.uid
+                self.nodes.append(node)
                 into.append(node)
-                if not node.repeated:
-                    expanded.add(target)
-                    pending.append((target, node.children, path))
+                if node.repeated:
+                    continue
+                expanded.add(target)
+                if depth is not None and level + 1 >= depth:
+                    node.below = len(self.graph.reach(target, upwards=upwards)[0] - {root})
+                    self.cut = self.cut or node.below > 0
+                else:
+                    pending.append((target, node.children, path, level + 1))
             # Reversed onto the stack, so that siblings are expanded in link order.
             todo.extend(reversed(pending))
         return top
 
+    def fill(self, objectives: dict[int, Objective], key_results: dict[int, KeyResult]) -> None:
+        for node in self.nodes:
+            node.objective = objectives.get(node.objective_id)
+            if node.key_result_id is not None:
+                node.key_result = key_results.get(node.key_result_id)
+                # The key result belongs to the objective the link points into; under a
+                # redacted objective not even that there is one is told.
+                node.through_key_result = node.parent_id in objectives
+            if node.is_direct_up and node.objective is not None:
+                node.link_uid = node.edge_uid
 
-def alignment_chain(member: Member, objective: Objective) -> AlignmentChain:
-    """Up to the top and down to the leaves from `objective`, in at most three queries."""
-    graph = _Graph(_edges(member))
-    up_objectives, up_key_results = graph.reach(objective.pk, upwards=True)
-    down_objectives, down_key_results = graph.reach(objective.pk, upwards=False)
-    objective_ids = up_objectives | down_objectives
-    key_result_ids = up_key_results | down_key_results
+
+def alignment_chain(
+    member: Member, objective: Objective, *, down_depth: int | None = None
+) -> AlignmentChain:
+    """Up to the top and down to the leaves (or `down_depth` levels) from `objective`, in at
+    most three queries; only the objectives and key results drawn are read."""
+    builder = _Builder(_Graph(_edges(member, objective)))
+    up = builder.tree(objective.pk, upwards=True)
+    down = builder.tree(objective.pk, upwards=False, depth=down_depth)
+    objective_ids = {n.objective_id for n in builder.nodes} | {n.parent_id for n in builder.nodes}
+    objective_ids.discard(objective.pk)
+    key_result_ids = {n.key_result_id for n in builder.nodes if n.key_result_id is not None}
     objectives = (
         Objective.objects.visible_to(member)
         .filter(pk__in=objective_ids)
@@ -190,7 +266,5 @@ def alignment_chain(member: Member, objective: Objective) -> AlignmentChain:
         else {}
     )
     objectives[objective.pk] = objective
-    builder = _Builder(graph, objectives, key_results)
-    up = builder.tree(objective.pk, upwards=True)
-    down = builder.tree(objective.pk, upwards=False)
-    return AlignmentChain(up=up, down=down, truncated=builder.truncated)
+    builder.fill(objectives, key_results)
+    return AlignmentChain(up=up, down=down, truncated=builder.truncated, cut=builder.cut)

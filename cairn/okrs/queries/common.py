@@ -176,9 +176,13 @@ class StalenessCount:
         return str(STALENESS_LABELS[self.state])
 
 
-def staleness_counts(signals: Iterable[Signals]) -> list[StalenessCount]:
-    """How many key results are in each state, worst first; each key result counted once."""
-    seen: dict[int, rhythm.Staleness] = {s.key_result.pk: s.staleness for s in signals}
+def staleness_counts(
+    signals: Iterable[Signals], more: dict[int, rhythm.Staleness] | None = None
+) -> list[StalenessCount]:
+    """How many key results are in each state, worst first; each key result counted once.
+    `more` adds key results known by id only (a sub-team's line on the team page)."""
+    seen: dict[int, rhythm.Staleness] = {**(more or {})}
+    seen.update((s.key_result.pk, s.staleness) for s in signals)
     return [
         StalenessCount(state, sum(1 for value in seen.values() if value == state))
         for state in STALENESS_ORDER

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cairn.okrs.models import (
     Initiative,
@@ -25,28 +26,56 @@ class TeamTree:
     """A team and every team below it (children, their children, ...), read in one query."""
 
     team: Team
-    # Direct sub-teams, by name; `ids` holds the whole tree, the team itself included.
-    children: list[Team]
+    # The whole tree, the team itself included.
     ids: frozenset[int]
+    # Each team of the tree's parent (the team itself: None).
+    parents: dict[int, int | None] = field(default_factory=dict)
+
+    @cached_property
+    def children(self) -> list[Team]:
+        """The direct sub-teams, by name (one query, when asked)."""
+        return list(Team.objects.filter(parent_id=self.team.pk).order_by("name"))
+
+    def below_counts(self) -> dict[int, int]:
+        """How many teams are below each team of the tree."""
+        counts = dict.fromkeys(self.ids, 0)
+        for pk in self.ids:
+            parent = self.parents.get(pk)
+            seen = {pk}
+            while parent is not None and parent not in seen:
+                counts[parent] += 1
+                seen.add(parent)
+                parent = self.parents.get(parent)
+        return counts
 
 
 def team_tree(team: Team) -> TeamTree:
-    """The team tree below `team`: all the organization's teams in one query, walked here, so
-    the number of queries does not grow with the depth. A cycle (which the forms prevent)
-    cannot loop: a team is visited once."""
-    teams = list(Team.objects.filter(organization_id=team.organization_id).order_by("name"))
-    below: dict[int, list[Team]] = {}
-    for other in teams:
-        if other.parent_id is not None:
-            below.setdefault(other.parent_id, []).append(other)
+    """The team tree below `team`: the organization's teams' ids and parents in one query,
+    walked here, so that the number of queries does not grow with the depth. A cycle (which
+    the forms prevent) cannot loop: a team is visited once."""
+    below: dict[int, list[int]] = {}
+    rows = Team.objects.filter(organization_id=team.organization_id).order_by()
+    for pk, parent_id in rows.values_list("id", "parent_id"):
+        if parent_id is not None:
+            below.setdefault(parent_id, []).append(pk)
     ids = {team.pk}
+    parents: dict[int, int | None] = {team.pk: None}
     todo = [team.pk]
     while todo:
-        for child in below.get(todo.pop(), []):
-            if child.pk not in ids:
-                ids.add(child.pk)
-                todo.append(child.pk)
-    return TeamTree(team=team, children=below.get(team.pk, []), ids=frozenset(ids))
+        above = todo.pop()
+        for child in below.get(above, []):
+            if child not in ids:
+                ids.add(child)
+                parents[child] = above
+                todo.append(child)
+    return TeamTree(team=team, ids=frozenset(ids), parents=parents)
+
+
+def own_objectives(team: Team, period: Period) -> QuerySet[Objective]:
+    """The period's objectives the team itself owns (not a gate: `objective_cards` is)."""
+    return Objective.objects.filter(
+        period=period, pk__in=ObjectiveTeam.objects.filter(team=team).values("objective_id")
+    )
 
 
 def team_key_results_q(tree: TeamTree) -> Q:
@@ -73,29 +102,33 @@ def team_key_results(member: Member, team: Team | TeamTree) -> QuerySet[KeyResul
     return KeyResult.objects.visible_to(member).filter(team_key_results_q(tree))
 
 
-def team_objectives(
-    member: Member, team: Team | TeamTree, period: Period | None
-) -> QuerySet[Objective]:
-    """The period's objectives owned by the team or a team below it, as `member` sees them."""
-    tree = team if isinstance(team, TeamTree) else team_tree(team)
-    owning = ObjectiveTeam.objects.filter(team_id__in=tree.ids).values("objective_id")
-    qs = Objective.objects.visible_to(member).filter(pk__in=owning)
-    return qs.filter(period=period) if period else qs.none()
-
-
 def team_people_signals(
     member: Member, tree: TeamTree, period: Period | None, today: dt.date
 ) -> list[Signals]:
-    """The team's key results on objectives no team of the tree owns (personal objectives of
-    its people, or other teams' objectives they own a key result of), with their signals."""
+    """Key results the team's own people (its members and lead) own on objectives no team of
+    the tree owns (personal objectives, other teams' objectives), with their signals. The
+    people of the teams below show on their own teams' pages."""
     if period is None:
         return []
-    owning = ObjectiveTeam.objects.filter(team_id__in=tree.ids).values("objective_id")
+    # Asked per key result: the tree's objectives (of every period) are thousands high in
+    # the organization, its people's few key results a handful.
+    owned_by_tree = ObjectiveTeam.objects.filter(
+        objective=OuterRef("objective_id"), team_id__in=sorted(tree.ids)
+    )
+    # As a list: "owner in (a few ids)" is an index lookup for every planner, where a
+    # subquery with an OR made PostgreSQL read every key result.
+    people_ids = {
+        *TeamMembership.objects.filter(team=tree.team).values_list("member_id", flat=True),
+        *([tree.team.lead_id] if tree.team.lead_id else []),
+    }
     key_results = (
-        team_key_results(member, tree)
+        KeyResult.objects.visible_to(member)
         .filter(objective__period=period)
-        .exclude(objective__in=owning)
-        .select_related("objective__period", "objective__owner_person__user", "owner__user")
+        .filter(
+            Q(owner__in=people_ids) | Q(owner__isnull=True, objective__owner_person__in=people_ids)
+        )
+        .exclude(Exists(owned_by_tree))
+        .select_related("objective__owner_person__user", "owner__user")
         .order_by("objective__created_at", "objective_id", "position", "id")
     )
     return [Signals.of(kr, member.organization, today) for kr in key_results]
@@ -110,7 +143,7 @@ def team_initiatives(member: Member, team: Team, period: Period | None) -> list[
         Initiative.objects.visible_to(member)
         .filter(team=team)
         .filter(Q(period=period) | Q(objective__period=period))
-        .select_related("objective__period", "period", "key_result", "owner__user")
+        .select_related("objective", "period", "key_result", "owner__user")
         .order_by("objective__created_at", "created_at", "id")
     )
 

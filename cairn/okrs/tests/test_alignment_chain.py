@@ -128,15 +128,24 @@ def test_a_private_node_is_redacted_and_the_walk_goes_on_through_it(
     assert titles(chain.down) == [[None, [["Below the secret", []]]]]
     assert chain.up[0].key_result is None and chain.up[0].link_uid is None
 
-    html = section(member_client.get(url("objective", objective.uid)).content.decode())
-    assert "PRIVATE-MARKER" not in html
-    assert html.count("Private objective") == 2
-    assert "Top of the chain" in html and url("objective", top.uid) in html
-    assert "Below the secret" in html and url("objective", below.uid) in html
-    # No uid of the hidden objectives, their key result or their links.
     hidden = {str(hidden_parent.uid), str(hidden_kr.uid), str(hidden_child.uid)}
     hidden |= {str(a.uid) for a in Alignment.objects.filter(child__in=[objective, hidden_child])}
-    assert hidden.isdisjoint(UUID_RE.findall(html))
+    # The page draws one level down; the whole chain is its next click (a page of its own
+    # without JavaScript, the section alone over htmx): the same rule for each.
+    page = section(member_client.get(url("objective", objective.uid)).content.decode())
+    assert "Below the secret" not in page and "1 more below it" in page
+    full = url("objective", objective.uid) + "?chain=all"
+    for html in (
+        section(member_client.get(full).content.decode()),
+        member_client.get(full, headers=HTMX).content.decode(),
+    ):
+        assert "PRIVATE-MARKER" not in html
+        assert html.count("Private objective") == 2
+        assert "Top of the chain" in html and url("objective", top.uid) in html
+        assert "Below the secret" in html and url("objective", below.uid) in html
+        # No uid of the hidden objectives, their key result or their links.
+        assert hidden.isdisjoint(UUID_RE.findall(html))
+    assert hidden.isdisjoint(UUID_RE.findall(page))
     # The admin sees it all, with the real titles.
     admin_chain = queries.alignment_chain(world.admin, objective)
     assert titles(admin_chain.up) == [["PRIVATE-MARKER parent", [["Top of the chain", []]]]]
@@ -218,6 +227,48 @@ def test_a_viewer_sees_the_chain_without_remove_links(
     assert url("objective_align", objective.uid) not in html
 
 
+# The way down, one level on the page ---------------------------------------------------------
+
+
+def test_the_page_draws_one_level_down_and_says_how_many_more_are_below(
+    world: World, member_client: Client, objective: Objective
+) -> None:
+    first, second = mine(world, "First contributor"), mine(world, "Second contributor")
+    link(world, first, objective)
+    link(world, second, objective)
+    for i in range(3):
+        link(world, mine(world, f"Below first {i}"), first)
+    chain = queries.alignment_chain(world.member, objective, down_depth=1)
+    assert titles(chain.down) == [["First contributor", []], ["Second contributor", []]]
+    assert [node.below for node in chain.down] == [3, 0]
+    assert chain.cut
+    html = section(member_client.get(url("objective", objective.uid)).content.decode())
+    assert "First contributor" in html and "and 3 more below it" in html
+    assert "Below first" not in html
+    assert f'href="{url("objective", objective.uid)}?chain=all#alignment"' in html
+    response = member_client.get(url("objective", objective.uid) + "?chain=all", headers=HTMX)
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<section id="alignment"')
+    assert all(f"Below first {i}" in fragment for i in range(3))
+    assert "Show the whole chain" not in fragment
+
+
+def test_a_chain_one_level_deep_says_nothing_more(
+    world: World, member_client: Client, objective: Objective
+) -> None:
+    link(world, mine(world, "Only contributor"), objective)
+    html = section(member_client.get(url("objective", objective.uid)).content.decode())
+    assert "Only contributor" in html
+    assert "Show the whole chain" not in html and "more below it" not in html
+
+
+def test_the_whole_chain_is_a_404_for_an_outsider(
+    world: World, outsider_client: Client, objective: Objective
+) -> None:
+    full = url("objective", objective.uid) + "?chain=all"
+    assert outsider_client.get(full, headers=HTMX).status_code == 404
+
+
 # A constant number of queries ---------------------------------------------------------------
 
 
@@ -259,12 +310,13 @@ def test_the_objective_page_makes_as_many_queries_for_a_long_chain_as_for_a_shor
     for length in (3, 9):
         root = mine(world, f"Root {length}")
         build_chain(world, root, length)
-        with CaptureQueriesContext(connection) as queries_run:
-            response = member_client.get(url("objective", root.uid))
-        assert response.status_code == 200
-        assert f"Up {length - 1}" in response.content.decode()
-        counts.append(len(queries_run.captured_queries))
-    assert counts[0] == counts[1]
+        for suffix in ("", "?chain=all"):
+            with CaptureQueriesContext(connection) as queries_run:
+                response = member_client.get(url("objective", root.uid) + suffix)
+            assert response.status_code == 200
+            assert f"Up {length - 1}" in response.content.decode()
+            counts.append(len(queries_run.captured_queries))
+    assert counts[0] == counts[2] and counts[1] == counts[3]
 
 
 # Cycles are rejected ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from cairn.orgs import services as org_services
 from cairn.reporting import services as reporting
 
 pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
 
 
 def home_url(org: str = "acme") -> str:
@@ -72,9 +73,20 @@ def test_home_sends_anonymous_visitors_to_sign_in(world: World) -> None:
     assert "/accounts/login/" in response["Location"]
 
 
-def test_home_groups_objectives_along_the_team_tree(
+def full_sections(html: str) -> str:
+    """The home above "All objectives": what it shows in full."""
+    return html.split('id="all-objectives"')[0]
+
+
+def all_section(html: str) -> str:
+    return html.split('id="all-objectives"')[1]
+
+
+def test_home_shows_the_readers_own_teams_the_top_teams_and_their_own_objectives_in_full(
     world: World, member_client: Client, objective: Objective
 ) -> None:
+    """Mia is in Product (a top-level team here). Growth sits below Product: its objective is
+    not hers to see first, so it is in "All objectives" only."""
     child = org_services.create_team(
         organization=world.org, actor=world.admin, name="Growth", parent=world.team
     )
@@ -84,10 +96,36 @@ def test_home_groups_objectives_along_the_team_tree(
     services.create_objective(
         actor=world.member, period=world.period, title="Learn Django", owner_person=world.member
     )
-    html = member_client.get(home_url()).content.decode()
-    assert "Launch the Acme product successfully" in html
-    assert html.index("Product") < html.index("Growth") < html.index("Grow the funnel")
-    assert "People" in html and "Learn Django" in html
+    services.create_objective(
+        actor=world.admin,
+        period=world.period,
+        title="Platform goal",
+        owner_teams=[world.other_team],
+    )
+    somebody_elses = services.create_objective(
+        actor=world.admin, period=world.period, title="Ada's own", owner_person=world.admin
+    )
+    services.create_key_result(
+        actor=world.admin,
+        objective=somebody_elses,
+        title="Mia's part",
+        target_value=3,
+        owner=world.member,
+    )
+    response = member_client.get(home_url())
+    html = response.content.decode()
+    top = full_sections(html)
+    assert top.index("Your objectives") < top.index("Learn Django")
+    assert top.index("Your teams") < top.index("Launch the Acme product successfully")
+    assert top.index("Top-level teams") < top.index("Platform goal")
+    # Another person's objective she owns a key result of is hers to see first too.
+    assert "Ada&#x27;s own" in top or "Ada's own" in top
+    assert "Grow the funnel" not in top
+    assert "Grow the funnel" in all_section(html)
+    sections = response.context["sections"]
+    assert [c.objective.title for c in sections.yours] == ["Learn Django", "Ada's own"]
+    assert [g.team.name for g in sections.my_teams] == ["Product"]
+    assert [g.team.name for g in sections.company] == ["Platform"]
     assert "New objective" in html
 
 
@@ -101,8 +139,9 @@ def test_home_shows_a_shared_objective_under_every_owning_team_with_a_badge(
         owner_teams=[world.team, world.other_team],
     )
     html = member_client.get(home_url()).content.decode()
-    assert html.count("Shared launch") == 2
+    assert full_sections(html).count("Shared launch") == 2
     assert "Shared: Platform, Product" in html
+    assert all_section(html).count("Shared launch") == 1
 
 
 def test_home_has_no_new_objective_button_for_viewers(viewer_client: Client, objective) -> None:
@@ -181,10 +220,10 @@ def test_home_query_count_does_not_grow_with_objectives_and_key_results(
 ) -> None:
     make_objectives(world, 3, prefix="A")
     small = _count_queries(member_client, home_url())
-    make_objectives(world, 6, prefix="B")
+    make_objectives(world, 9, prefix="B")
     large = _count_queries(member_client, home_url())
     assert large == small
-    assert small <= 12
+    assert small <= 14
 
 
 # Team page ----------------------------------------------------------------------------------
@@ -257,10 +296,104 @@ def test_team_page_query_count_does_not_grow_with_objectives_and_key_results(
 ) -> None:
     make_objectives(world, 3, prefix="A")
     small = _count_queries(member_client, team_url(world))
-    make_objectives(world, 6, prefix="B")
+    make_objectives(world, 9, prefix="B")
     large = _count_queries(member_client, team_url(world))
     assert large == small
-    assert small <= 14
+    assert small <= 18
+
+
+def sub_team(world: World, name: str, parent=None):  # type: ignore[no-untyped-def]
+    return org_services.create_team(
+        organization=world.org, actor=world.admin, name=name, parent=parent or world.team
+    )
+
+
+def test_team_page_sums_up_each_sub_team_and_links_to_it(
+    world: World, member_client: Client, objective: Objective
+) -> None:
+    growth, support = sub_team(world, "Growth"), sub_team(world, "Support")
+    sub_team(world, "Growth squad", parent=growth)
+    for title, owners in (("Grow the funnel", [growth]), ("Shared growth", [growth, support])):
+        goal = services.create_objective(
+            actor=world.admin, period=world.period, title=title, owner_teams=owners
+        )
+        for k in range(2):
+            kr = services.create_key_result(
+                actor=world.admin, objective=goal, title=f"{title} KR {k}", target_value=10
+            )
+            services.set_current_value(key_result=kr, actor=None, value=5 * k)
+    response = member_client.get(team_url(world))
+    html = response.content.decode()
+    lines = {line.team.name: line for line in response.context["sub_teams"]}
+    assert list(lines) == ["Growth", "Support"]
+    growth_line, support_line = lines["Growth"], lines["Support"]
+    assert (growth_line.objectives, growth_line.key_results, growth_line.teams_below) == (2, 4, 1)
+    assert (support_line.objectives, support_line.key_results) == (1, 2)
+    # Each objective is at 25% (0% and 50%): so is the mean over them.
+    assert growth_line.progress.pct == 25
+    # The sub-teams' objectives are summed up, not drawn; their pages are a click away.
+    assert "Grow the funnel" not in html
+    assert reverse("okrs:team", args=["acme", growth.uid]) + f"?period={world.period.uid}" in html
+    assert "1 team below it" in html
+    # The team's own objective is drawn in full.
+    assert "Launch the Acme product successfully" in html
+
+
+def test_a_sub_teams_line_counts_only_what_the_reader_may_see(
+    world: World, member_client: Client, admin_client: Client
+) -> None:
+    growth = sub_team(world, "Growth")
+    secret = services.create_objective(
+        actor=world.admin,
+        period=world.period,
+        title="PRIVATE-MARKER growth",
+        owner_teams=[growth],
+        visibility="private",
+    )
+    services.create_key_result(actor=world.admin, objective=secret, title="K", target_value=3)
+    public = services.create_objective(
+        actor=world.admin, period=world.period, title="Public growth", owner_teams=[growth]
+    )
+    services.create_key_result(
+        actor=world.admin,
+        objective=public,
+        title="PRIVATE-MARKER kr",
+        target_value=3,
+        visibility="private",
+    )
+    services.create_key_result(actor=world.admin, objective=public, title="Open", target_value=3)
+
+    def line(client: Client):  # type: ignore[no-untyped-def]
+        [only] = client.get(team_url(world)).context["sub_teams"]
+        return only.objectives, only.key_results
+
+    assert line(member_client) == (1, 1)
+    assert line(admin_client) == (2, 3)
+
+
+def test_a_leaf_teams_page_has_no_sub_teams_section(
+    world: World, member_client: Client, objective: Objective
+) -> None:
+    html = member_client.get(team_url(world)).content.decode()
+    assert "Launch the Acme product successfully" in html
+    assert 'id="team-sub-teams"' not in html
+
+
+def test_team_page_query_count_does_not_grow_with_sub_teams(
+    world: World, member_client: Client
+) -> None:
+    def grow(prefix: str, n: int) -> None:
+        for i in range(n):
+            team = sub_team(world, f"{prefix} squad {i}")
+            goal = services.create_objective(
+                actor=world.admin, period=world.period, title=f"{prefix} {i}", owner_teams=[team]
+            )
+            services.create_key_result(actor=world.admin, objective=goal, title="K", target_value=2)
+
+    grow("A", 2)
+    small = _count_queries(member_client, team_url(world))
+    grow("B", 6)
+    assert _count_queries(member_client, team_url(world)) == small
 
 
 # Person page --------------------------------------------------------------------------------

@@ -115,15 +115,17 @@ def test_objective_cards_use_a_constant_number_of_queries(world: World) -> None:
             )
             services.create_key_result(actor=world.admin, objective=o, title="K", target_value=3)
 
+    # The gate reads the member's teams once (`access.team_ids_of`, kept on the member).
+    all_cards(world.member, world)
     add(2)
     small = count()
     add(6)
     assert count() == small == 3
 
 
-def test_team_tree_nests_teams_and_puts_personal_objectives_apart(world: World) -> None:
+def test_home_sections_put_each_objective_where_the_reader_looks_first(world: World) -> None:
     child = org_services.create_team(
-        organization=world.org, actor=world.admin, name="Growth", parent=world.team
+        organization=world.org, actor=world.admin, name="Growth", parent=world.other_team
     )
     org_services.create_team(organization=world.org, actor=world.admin, name="Empty team")
     services.create_objective(
@@ -138,13 +140,24 @@ def test_team_tree_nests_teams_and_puts_personal_objectives_apart(world: World) 
     services.create_objective(
         actor=world.admin, period=world.period, title="Mine", owner_person=world.member
     )
-    groups = queries.group_by_team_tree(world.org, all_cards(world.member, world))
-    roots = {node.team.name: node for node in groups.roots}
-    assert set(roots) == {"Product", "Platform"}
-    assert [c.objective.title for c in roots["Product"].cards] == ["Shared"]
-    assert [c.objective.title for c in roots["Platform"].cards] == ["Shared"]
-    assert [n.team.name for n in roots["Product"].children] == ["Growth"]
-    assert [c.objective.title for c in groups.people] == ["Mine"]
+    services.create_objective(
+        actor=world.admin, period=world.period, title="Someone's", owner_person=world.admin
+    )
+    my_teams = queries.teams_of(world.member)
+    top = [t for t in queries.near_top_teams(world.member) if t.parent_id is None]
+    sections = queries.home_sections(
+        world.member, world.period, TODAY, my_teams=my_teams, top_teams=top
+    )
+    assert [c.objective.title for c in sections.yours] == ["Mine"]
+    assert [(g.team.name, [c.objective.title for c in g.cards]) for g in sections.my_teams] == [
+        ("Product", ["Shared"])
+    ]
+    # Top-level teams with something in the period, each with its objectives ("Grow" is a
+    # level below and "Someone's" another person's: "All objectives" lists them).
+    assert [(g.team.name, [c.objective.title for c in g.cards]) for g in sections.company] == [
+        ("Platform", ["Shared"])
+    ]
+    assert {c.objective.title for c in sections.cards} == {"Mine", "Shared"}
 
 
 def _period(

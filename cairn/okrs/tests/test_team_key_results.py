@@ -1,6 +1,8 @@
-"""One rule for "a team's key results" (`queries.team_key_results_q`), the same on the team
-page, the blockers board and insights filters and the team lead's digest: the key results of
-objectives owned by the team or a team below it, plus those its people own."""
+"""One rule for "a team's key results" (`queries.team_key_results_q`), the same on the
+blockers board and insights filters and the team lead's digest: the key results of objectives
+owned by the team or a team below it, plus those its people own. The team page draws the
+team's own level of it (its objectives and its own people's key results elsewhere) and sums
+up each sub-team in a line: for a team without sub-teams it is the same set."""
 
 from __future__ import annotations
 
@@ -92,12 +94,7 @@ def team_url(world: World, team: Team, **params: str) -> str:
 
 def page_key_results(response) -> set[str]:  # type: ignore[no-untyped-def]
     context = response.context
-    titles = {
-        s.key_result.title
-        for cards in (context["cards"], context["sub_team_cards"])
-        for card in cards
-        for s in card.signals
-    }
+    titles = {s.key_result.title for card in context["cards"] for s in card.signals}
     return titles | {s.key_result.title for s in context["people_signals"]}
 
 
@@ -122,23 +119,47 @@ def test_a_team_leads_personal_key_result_shows_on_the_team_page_with_its_stalen
     assert counts(filtered) == counts(response)
 
 
-def test_a_parent_team_shows_its_sub_teams_objectives_and_their_peoples_key_results(
+def test_a_parent_team_sums_up_its_sub_teams_whose_pages_show_their_key_results(
     tree: Tree, world: World, clock: time_machine.Traveller
 ) -> None:
     clock.move_to(LATER)
     member_client = login(Client(), world.member)  # a session from before would have expired
     response = member_client.get(team_url(world, tree.engineering))
     html = response.content.decode()
-    assert "Sub-teams" in html and "Platform goal" in html and TITLE in html
-    assert [c.objective.title for c in response.context["sub_team_cards"]] == ["Platform goal"]
-    assert page_key_results(response) == {TITLE, "Platform KR"}
+    assert "Sub-teams" in html and "Platform" in html
+    [line] = response.context["sub_teams"]
+    assert (line.team, line.objectives, line.key_results) == (tree.platform, 1, 1)
+    # Platform's objective and its lead's key result are on Platform's page, not drawn here;
+    # the line counts Platform's key result in the page's staleness counts.
+    assert "Platform goal" not in html and TITLE not in html
+    assert page_key_results(response) == set()
+    assert sum(counts(response).values()) == 1
+    platform = member_client.get(team_url(world, tree.platform))
+    assert page_key_results(platform) == {TITLE, "Platform KR"}
     # Product is no sub-team of Engineering.
     okr_services.create_objective(
         actor=world.admin, period=world.period, title="Product goal", owner_teams=[world.team]
     )
-    assert (
-        "Product goal" not in member_client.get(team_url(world, tree.engineering)).content.decode()
-    )
+    response = member_client.get(team_url(world, tree.engineering))
+    assert [line.team for line in response.context["sub_teams"]] == [tree.platform]
+
+
+def test_a_filtered_parent_page_counts_each_sub_teams_key_results_in_that_state(
+    tree: Tree, world: World, clock: time_machine.Traveller
+) -> None:
+    clock.move_to(LATER)
+    member_client = login(Client(), world.member)
+    kr = KeyResult.objects.get(title="Platform KR")
+    state = queries.staleness_for(kr, world.org, LATER.date())
+    response = member_client.get(team_url(world, tree.engineering, staleness=state.value))
+    [line] = response.context["sub_teams"]
+    assert line.shown_count == 1
+    other = next(s for s in Staleness if s != state)
+    response = member_client.get(team_url(world, tree.engineering, staleness=other.value))
+    [line] = response.context["sub_teams"]
+    assert line.shown_count == 0
+    # The link to the sub-team keeps the filter.
+    assert f"?period={world.period.uid}&amp;staleness={other.value}" in response.content.decode()
 
 
 def test_the_blockers_board_and_insights_of_a_team_include_its_peoples_key_results(
@@ -207,7 +228,7 @@ def test_private_key_results_of_the_teams_people_stay_hidden(
     make_kr(world, secret, "PRIVATE-MARKER key result", owner=tree.omar)
     for team in (tree.platform, tree.engineering):
         assert "PRIVATE-MARKER" not in member_client.get(team_url(world, team)).content.decode()
-        assert "PRIVATE-MARKER" in admin_client.get(team_url(world, team)).content.decode()
+    assert "PRIVATE-MARKER" in admin_client.get(team_url(world, tree.platform)).content.decode()
     assert "PRIVATE-MARKER key result" not in {
         kr.title for kr in queries.team_key_results(world.member, tree.platform)
     }
@@ -248,10 +269,15 @@ def test_the_team_page_query_count_does_not_grow_with_sub_teams_and_people(
     tree: Tree, world: World, member_client: Client
 ) -> None:
     _grow(tree, world, 2, "A")
-    small = _query_count(member_client, team_url(world, tree.engineering))
+    small = {
+        team: _query_count(member_client, team_url(world, team))
+        for team in (tree.engineering, tree.platform)
+    }
     _grow(tree, world, 4, "B")
-    large = _query_count(member_client, team_url(world, tree.engineering))
-    assert large == small
-    response = member_client.get(team_url(world, tree.engineering))
-    assert "B personal KR 3" in response.content.decode()
-    assert "B goal 3" in response.content.decode()
+    for team, count in small.items():
+        assert _query_count(member_client, team_url(world, team)) == count
+    response = member_client.get(team_url(world, tree.platform))
+    assert "B squad 3" in response.content.decode()
+    squad = Team.objects.get(name="B squad 3")
+    html = member_client.get(team_url(world, squad)).content.decode()
+    assert "B goal 3" in html and "B personal KR 3" in html

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cairn.lib.htmx import render_page
 from cairn.okrs import queries, services
 from cairn.okrs.forms import AlignForm, ObjectiveForm
 from cairn.okrs.models import Alignment, Objective, Visibility
-from cairn.okrs.queries import continuity
+from cairn.okrs.queries import align, chain, continuity
 from cairn.okrs.views.common import (
     is_htmx,
     org_today,
@@ -42,7 +43,15 @@ def objective_url(member: Member, objective: Objective) -> str:
     return reverse("okrs:objective", args=[member.organization.slug, objective.uid])
 
 
-def objective_context(member: Member, objective: Objective) -> dict[str, Any]:
+def chain_depth(request: HttpRequest) -> int | None:
+    """How deep the page draws "contributing to this": a level by default, all with
+    `?chain=all` (`queries.chain`)."""
+    return None if request.GET.get("chain") == "all" else chain.PAGE_DOWN_DEPTH
+
+
+def objective_context(
+    member: Member, objective: Objective, *, down_depth: int | None = chain.PAGE_DOWN_DEPTH
+) -> dict[str, Any]:
     """Everything the objective page and each of its htmx sections draw."""
     today = org_today(member)
     rows = queries.key_result_rows(member, objective, today)
@@ -66,7 +75,7 @@ def objective_context(member: Member, objective: Objective) -> dict[str, Any]:
         "read_only": continuity.read_only(objective),
         "continuity": continuity.of_objective(member, objective),
         "my_team_ids": team_ids_of(member),
-        "chain": queries.alignment_chain(member, objective),
+        "chain": queries.alignment_chain(member, objective, down_depth=down_depth),
         "initiative_groups": groups,
         "history": queries.history_lines(member, "objective", objective.uid),
     }
@@ -89,7 +98,20 @@ def objective_sections(
 @org_view
 def objective_detail(request: HttpRequest, member: Member, objective: uuid.UUID) -> HttpResponse:
     the_objective = objective_for(member, objective)
-    return render(request, OBJECTIVE_PAGE, objective_context(member, the_objective))
+    depth = chain_depth(request)
+    if is_htmx(request) and "chain" in request.GET:
+        # "Show the whole chain": only the alignment section. (Other htmx reads of this URL,
+        # the forms' Cancel buttons, take their section out of the whole page.)
+        context = {
+            "member": member,
+            "objective": the_objective,
+            "chain": queries.alignment_chain(member, the_objective, down_depth=depth),
+            "can_edit": can_edit_objective(member, the_objective) and not the_objective.is_closed,
+        }
+        return render_page(request, OBJECTIVE_PAGE, context, fragment="alignment")
+    return render(
+        request, OBJECTIVE_PAGE, objective_context(member, the_objective, down_depth=depth)
+    )
 
 
 def _new_objective_initial(request: HttpRequest, member: Member) -> dict[str, Any]:
@@ -198,26 +220,19 @@ def objective_delete(request: HttpRequest, member: Member, objective: uuid.UUID)
     )
 
 
-def align_candidates(member: Member, objective: Objective) -> list[Objective]:
-    """Visible objectives (with their visible key results) in the same or an enclosing period."""
-    return list(
-        Objective.objects.visible_to(member)
-        .filter(period__start__lte=objective.period.start, period__end__gte=objective.period.end)
-        .exclude(pk=objective.pk)
-        .select_related("period")
-        .prefetch_related(
-            Prefetch(
-                "key_results", queryset=queries.visible_key_results(member), to_attr="visible_krs"
-            )
-        )
-        .order_by("-period__end", "title")
-    )
-
-
 @org_view
 def objective_align(request: HttpRequest, member: Member, objective: uuid.UUID) -> HttpResponse:
+    """The "Align to…" form: every candidate, or (in a large organization) suggestions and a
+    search by title (`queries.align`); `?q=` searches, and a POST carries it along so that its
+    list is drawn again with the errors."""
     the_objective = objective_for(member, objective, write=True)
-    form = AlignForm(request.POST or None, candidates=align_candidates(member, the_objective))
+    search = (request.POST.get("q") or request.GET.get("q") or "")[:200]
+    choices = align.align_choices(member, the_objective, search)
+    form = AlignForm(
+        request.POST or None,
+        candidates=choices.objectives,
+        resolve=functools.partial(align.align_parent, member, the_objective),
+    )
     if request.method == "POST" and form.is_valid():
         parent_objective, parent_key_result = form.cleaned_data["parent"]
         try:
@@ -240,6 +255,7 @@ def objective_align(request: HttpRequest, member: Member, objective: uuid.UUID) 
         "member": member,
         "nav": "home",
         "form": form,
+        "choices": choices,
         "objective": the_objective,
         "action": reverse("okrs:objective_align", args=[member.organization.slug, objective]),
         "cancel_url": objective_url(member, the_objective),

@@ -2,63 +2,141 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
-from cairn.lib.htmx import render_page
+from cairn.lib import rhythm
+from cairn.lib.htmx import is_htmx, render_page
 from cairn.okrs import queries
 from cairn.okrs.models import Objective
 from cairn.okrs.views.common import org_today, selected_period
 from cairn.orgs.access import org_view, other_member_for, team_for, team_ids_of
-from cairn.orgs.models import Member, Team, TeamClosure
+from cairn.orgs.models import Member, Period, Team, TeamClosure
 
 
 @org_view
 def home(request: HttpRequest, member: Member) -> HttpResponse:
-    """The period's OKRs along the team tree."""
+    """What matters to the reader in the period, in full: their own objectives, their teams'
+    and those of the top of the organization; and every objective a page at a time
+    (`queries.home`). The staleness counts and filter cover the sections shown in full."""
     period, periods = selected_period(request, member)
     today = org_today(member)
-    cards = (
-        queries.objective_cards(
-            member, Objective.objects.visible_to(member).filter(period=period), today
-        )
-        if period
-        else []
-    )
     shown = queries.parse_staleness(request.GET.get("staleness"))
+    context: dict[str, Any] = {
+        "member": member,
+        "nav": "home",
+        "period": period,
+        "periods": periods,
+        "shown": shown,
+    }
+    if period is not None:
+        my_teams = queries.teams_of(member)
+        near_top = queries.near_top_teams(member)
+        sections = queries.home_sections(
+            member,
+            period,
+            today,
+            my_teams=my_teams,
+            top_teams=[team for team in near_top if team.parent_id is None],
+        )
+        cards = sections.cards
+        context |= {
+            "sections": _filtered_sections(sections, shown),
+            "count": len(cards),
+            "staleness_counts": queries.staleness_counts(queries.card_signals(cards)),
+            **_all_context(request, member, period, today, my_teams, near_top),
+        }
+    return render_page(request, "okrs/home.html", context, fragment="okrs")
+
+
+def _filtered_sections(
+    sections: queries.HomeSections, shown: rhythm.Staleness | None
+) -> queries.HomeSections:
+    if shown is None:
+        return sections
+
+    def groups(items: list[queries.TeamGroup]) -> list[queries.TeamGroup]:
+        kept = [queries.TeamGroup(g.team, queries.filter_cards(g.cards, shown)) for g in items]
+        return [group for group in kept if group.cards]
+
+    return queries.HomeSections(
+        yours=queries.filter_cards(sections.yours, shown),
+        my_teams=groups(sections.my_teams),
+        company=groups(sections.company),
+    )
+
+
+def _all_context(
+    request: HttpRequest,
+    member: Member,
+    period: Period,
+    today: dt.date,
+    my_teams: list[Team],
+    near_top: list[Team],
+) -> dict[str, Any]:
+    """One page of "All objectives" (`?page=`, from 1), narrowed by `?team=` to a team and
+    the teams below it; an unknown team is a 404, like any other lookup."""
+    wanted = request.GET.get("team")
+    tree = queries.team_tree(team_for(member, wanted)) if wanted else None
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    return {
+        "all_page": queries.all_objectives(member, period, today, number=number, team=tree),
+        "filter_teams": queries.filter_teams(near_top, my_teams),
+    }
+
+
+@org_view
+def objectives(request: HttpRequest, member: Member) -> HttpResponse:
+    """Every objective of the period, a page at a time: the home's "All objectives" on a page
+    of its own (where its links lead without JavaScript), or over htmx its next page
+    (`?page=`) or, narrowed to another team, the whole section."""
+    period, periods = selected_period(request, member)
+    if period is None:
+        raise Http404
+    today = org_today(member)
     context = {
         "member": member,
         "nav": "home",
         "period": period,
         "periods": periods,
-        "groups": queries.group_by_team_tree(
-            member.organization, queries.filter_cards(cards, shown)
+        **_all_context(
+            request, member, period, today, queries.teams_of(member), queries.near_top_teams(member)
         ),
-        "count": len(cards),
-        "staleness_counts": queries.staleness_counts(queries.card_signals(cards)),
-        "shown": shown,
     }
-    return render_page(request, "okrs/home.html", context, fragment="okrs")
+    if is_htmx(request):
+        fragment = "all_page" if "page" in request.GET else "all"
+        return render(request, f"okrs/_all_objectives.html#{fragment}", context)
+    return render(request, "okrs/objectives.html", context)
 
 
 @org_view
 def team(request: HttpRequest, member: Member, team: uuid.UUID) -> HttpResponse:
-    """The team's key results as `queries.team_key_results_q` defines them (the same set the
-    blockers board, insights and the lead's digest use): its own objectives, its sub-teams'
-    objectives under their own heading, and its people's other key results; the staleness
-    counts and filter cover all three."""
+    """The team's own objectives in full, a line per direct sub-team with the numbers of its
+    own objectives (`queries.sub_teams`, linking to its page), and the key results its people
+    own elsewhere. The staleness counts and filter cover those three."""
     the_team = team_for(member, team)
     period, periods = selected_period(request, member)
     today = org_today(member)
     tree = queries.team_tree(the_team)
-    cards = queries.objective_cards(member, queries.team_objectives(member, tree, period), today)
-    own: list[queries.ObjectiveCard] = []
-    below: list[queries.ObjectiveCard] = []
-    for card in cards:
-        (own if any(t.pk == the_team.pk for t in card.owner_teams) else below).append(card)
+    own = (
+        queries.objective_cards(member, queries.own_objectives(the_team, period), today)
+        if period
+        else []
+    )
+    sub_teams = queries.sub_teams(member, tree, period, today) if period else []
     people = queries.team_people_signals(member, tree, period, today)
     shown = queries.parse_staleness(request.GET.get("staleness"))
+    below: dict[int, rhythm.Staleness] = {}
+    for sub_team in sub_teams:
+        sub_team.shown = shown
+        below |= sub_team.states
     context = {
         "member": member,
         "nav": "teams",
@@ -66,13 +144,14 @@ def team(request: HttpRequest, member: Member, team: uuid.UUID) -> HttpResponse:
         "period": period,
         "periods": periods,
         "cards": queries.filter_cards(own, shown),
-        "sub_team_cards": queries.filter_cards(below, shown),
+        "sub_teams": sub_teams,
         "people_signals": [s for s in people if shown is None or s.staleness == shown],
-        "staleness_counts": queries.staleness_counts([*queries.card_signals(cards), *people]),
+        "staleness_counts": queries.staleness_counts(
+            [*queries.card_signals(own), *people], more=below
+        ),
         "shown": shown,
         "initiatives": queries.team_initiatives(member, the_team, period),
         "members": queries.team_members(the_team),
-        "children": tree.children,
         "is_mine": the_team.pk in team_ids_of(member),
         "team_closed": period is not None
         and TeamClosure.objects.filter(period=period, team=the_team).exists(),
