@@ -34,7 +34,10 @@ class CheckInQuerySet(models.QuerySet["CheckIn"]):
         qs = self.filter(organization_id=member.organization_id)
         if member.is_admin:
             return qs
-        return qs.filter(key_result_access_q(member, prefix="key_result__"))
+        return qs.filter(
+            Q(key_result__organization_id=member.organization_id),
+            key_result_access_q(member, prefix="key_result__"),
+        )
 
     def live(self) -> CheckInQuerySet:
         return self.filter(deleted_at__isnull=True)
@@ -223,7 +226,10 @@ class SyncQuerySet(models.QuerySet["Sync"]):
         if member.is_admin:
             return qs
         # Through the sync's objective, as `CheckInQuerySet.visible_to`.
-        return qs.filter(objective_private_access_q(member, prefix="objective__"))
+        return qs.filter(
+            Q(objective__organization_id=member.organization_id),
+            objective_private_access_q(member, prefix="objective__"),
+        )
 
 
 class Sync(models.Model):

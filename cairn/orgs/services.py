@@ -245,6 +245,7 @@ def update_team(*, team: Team, actor: Member | None, **fields: Any) -> Team:
     lead = fields.get("lead")
     if lead is not None and lead.organization_id != team.organization_id:
         raise ValidationError({"lead": _("The lead must be a member of this organization.")})
+    forget_teams(lead)
     before = history.snapshot(team, TEAM_FIELDS)
     for key, value in fields.items():
         setattr(team, key, value)
@@ -297,6 +298,13 @@ def delete_team(*, team: Team, actor: Member | None) -> None:
 
 
 @transaction.atomic
+def forget_teams(member: Member | None) -> None:
+    """Drop the teams `access.team_ids_of` remembered on this Member object (one request's
+    worth): after a change of membership or lead, the gate reads them again."""
+    if member is not None:
+        member.__dict__.pop("_team_ids", None)
+
+
 def add_team_member(*, team: Team, member: Member, actor: Member | None) -> TeamMembership:
     if member.organization_id != team.organization_id:
         raise ValidationError({"member": _("That person is not in this organization.")})
@@ -306,6 +314,7 @@ def add_team_member(*, team: Team, member: Member, actor: Member | None) -> Team
     link = TeamMembership.objects.create(
         organization_id=team.organization_id, team=team, member=member
     )
+    forget_teams(member)
     history.record(
         organization=team.organization,
         actor=actor,
@@ -323,6 +332,7 @@ def remove_team_member(*, team: Team, member: Member, actor: Member | None) -> N
     deleted, _count = TeamMembership.objects.filter(team=team, member=member).delete()
     if not deleted:
         return
+    forget_teams(member)
     if team.lead_id == member.pk:
         team.lead = None
         team.save(update_fields=["lead"])

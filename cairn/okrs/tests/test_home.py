@@ -131,3 +131,15 @@ def test_all_objectives_use_as_many_queries_for_three_times_the_objectives(
     small = _count_queries(member_client, objectives_url() + params)
     make_objectives(world, 6, prefix="B")
     assert _count_queries(member_client, objectives_url() + params) == small
+
+
+def test_any_page_number_is_a_page_never_a_server_error(
+    world: World, member_client: Client
+) -> None:
+    many_objectives(world, 3)
+    for page in ("abc", "-3", "0", "999999999999999999999999999999"):
+        for url in (objectives_url(), home_url()):
+            response = member_client.get(f"{url}?page={page}")
+            assert response.status_code == 200, (url, page)
+    fragment = member_client.get(f"{objectives_url()}?page=2", headers=HTMX)
+    assert "HX-Request" in fragment.headers.get("Vary", "")

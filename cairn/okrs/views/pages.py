@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from cairn.lib import rhythm
 from cairn.lib.htmx import is_htmx, render_page
@@ -16,6 +17,9 @@ from cairn.okrs.models import Objective
 from cairn.okrs.views.common import org_today, selected_period
 from cairn.orgs.access import org_view, other_member_for, team_for, team_ids_of
 from cairn.orgs.models import Member, Period, Team, TeamClosure
+
+# "All objectives" pages past this are empty anyway; past it an OFFSET overflows.
+MAX_PAGE = 100_000
 
 
 @org_view
@@ -86,6 +90,8 @@ def _all_context(
         number = max(1, int(request.GET.get("page") or 1))
     except ValueError:
         number = 1
+    # Beyond the last page is an empty page; an offset no database accepts is not a 500.
+    number = min(number, MAX_PAGE)
     return {
         "all_page": queries.all_objectives(member, period, today, number=number, team=tree),
         "filter_teams": queries.filter_teams(near_top, my_teams),
@@ -112,8 +118,12 @@ def objectives(request: HttpRequest, member: Member) -> HttpResponse:
     }
     if is_htmx(request):
         fragment = "all_page" if "page" in request.GET else "all"
-        return render(request, f"okrs/_all_objectives.html#{fragment}", context)
-    return render(request, "okrs/objectives.html", context)
+        response = render(request, f"okrs/_all_objectives.html#{fragment}", context)
+    else:
+        response = render(request, "okrs/objectives.html", context)
+    # One URL, a fragment or a page: history restores must not get the fragment.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @org_view
