@@ -350,11 +350,6 @@ def period_report(
     key_results_qs = KeyResult.objects.visible_to(member).filter(
         objective__in=objectives_qs.values("pk")
     )
-    check_ins = (
-        CheckIn.objects.in_org(organization)
-        .live()
-        .filter(key_result__in=key_results_qs.values("pk"))
-    )
 
     # Bare columns of every key result in scope: the facts are over all of them.
     light: dict[int, list[tuple[int, float, Decimal | None, Decimal]]] = defaultdict(list)
@@ -383,6 +378,9 @@ def period_report(
         )
         light[objective_id].append((pk, progress, score, weight))
         created[pk] = created_at
+    # Check-ins of those key results, by their ids: as a subquery PostgreSQL walked the
+    # organization's check-ins newest first for the latest blockers (0.5 s for one team).
+    check_ins = CheckIn.objects.in_org(organization).live().filter(key_result_id__in=list(created))
     objective_ids = list(objectives_qs.values_list("pk", flat=True))
     objective_scores = [
         mean
